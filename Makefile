@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cvm_vtlmem: out-of-tree module, its tools and its test rig.
+#
+#   make                 module (against KDIR) + user-space tools
+#   make KDIR=/path      build against another kernel tree
+#   make check           full test rig: Debian 6.12 + 6.1 + debug kernel
+#   make demo            boot a VM and run the paravisor boot flow
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PWD := $(shell pwd)
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+CFLAGS_TOOLS ?= -O2 -g -Wall -Wextra -Werror -Iinclude/uapi
+
+SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/cvm_vtlmem/*_test.c))
+
+all: module tools
+
+module:
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(PWD) C=2 CHECK=sparse W=1 modules
+
+tools: tools/cvm-vtlmemctl
+
+tools/cvm-vtlmemctl: tools/cvm-vtlmemctl.c include/uapi/linux/cvm_vtlmem.h
+	$(CC) $(CFLAGS_TOOLS) -o $@ $<
+
+selftests:
+	$(MAKE) -C selftests/cvm_vtlmem
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
+	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+
+dkms-install:
+	rm -rf /usr/src/cvm_vtlmem-$(VERSION)
+	mkdir -p /usr/src/cvm_vtlmem-$(VERSION)
+	cp -r Kbuild Makefile dkms.conf drivers include /usr/src/cvm_vtlmem-$(VERSION)/
+	dkms add -m cvm_vtlmem -v $(VERSION)
+	dkms build -m cvm_vtlmem -v $(VERSION)
+	dkms install -m cvm_vtlmem -v $(VERSION)
+
+style:
+	tools/testing/style.sh
+
+check:
+	tools/testing/check.sh
+
+check-debug:
+	tools/testing/check.sh --debug-only
+
+demo:
+	tools/testing/demo.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null
+	rm -f *.o *.ko *.mod *.mod.c *.mod.o modules.order Module.symvers .*.cmd
+	rm -f drivers/*.o drivers/.*.cmd tools/cvm-vtlmemctl
+	$(MAKE) -C selftests/cvm_vtlmem clean
+
+.PHONY: all module sparse tools selftests install dkms-install style check check-debug demo clean

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/cvm_vtlmem: open, ioctl dispatch and the GET_INFO ioctl. The state
+ * behind the device belongs to the module, not to an open file, so a
+ * paravisor that restarts finds everything as it left it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+
+#include "cvm_vtlmem.h"
+#include "uarg.h"
+
+/* Matching ignores the size field of the command: the struct carries it. */
+#define CVM_IOC_MATCH(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+/* TLFS: a 4 KiB input page holds a 16-byte header and 510 GPNs. */
+#define CVM_GPNS_PER_CALL	510
+/* TLFS: the rep count field is 12 bits wide. */
+#define CVM_MAX_REPS		4095
+
+static u32 platform_page_sizes(void)
+{
+	switch (cvm.isolation) {
+	case CVM_VTLMEM_ISOLATION_SNP:
+		return SZ_4K | SZ_2M;
+	case CVM_VTLMEM_ISOLATION_TDX:
+		return SZ_4K | SZ_2M | SZ_1G;
+	default:
+		return SZ_4K;
+	}
+}
+
+static long ioctl_get_info(void __user *uarg)
+{
+	struct cvm_vtlmem_info info;
+	u32 usize;
+	int ret;
+
+	ret = cvm_uarg_in(&info, sizeof(info), CVM_VTLMEM_INFO_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (info.flags)
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = CVM_VTLMEM_ABI_VERSION;
+	info.isolation = cvm.isolation;
+	info.backend = cvm.backend;
+	info.max_gpns_per_call = CVM_GPNS_PER_CALL;
+	info.max_reps_per_call = CVM_MAX_REPS;
+	info.page_sizes = platform_page_sizes();
+	return cvm_uarg_out(uarg, &info, sizeof(info), usize);
+}
+
+static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (CVM_IOC_MATCH(cmd)) {
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_GET_INFO):
+		return ioctl_get_info(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int cvm_open(struct inode *inode, struct file *file)
+{
+	/* The device reaches raw guest memory and the hypervisor. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
+static const struct file_operations cvm_fops = {
+	.owner = THIS_MODULE,
+	.open = cvm_open,
+	.unlocked_ioctl = cvm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice cvm_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "cvm_vtlmem",
+	.fops = &cvm_fops,
+	.mode = 0600,
+};
+
+/**
+ * cvm_device_init() - register /dev/cvm_vtlmem
+ *
+ * Return: 0 or the error of misc_register().
+ */
+int cvm_device_init(void)
+{
+	return misc_register(&cvm_miscdev);
+}
+
+/**
+ * cvm_device_exit() - unregister /dev/cvm_vtlmem
+ */
+void cvm_device_exit(void)
+{
+	misc_deregister(&cvm_miscdev);
+}

@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [--debug-only]: the whole test rig, as "make check" runs it.
+#
+#   style    checkpatch --strict, kernel-doc
+#   build    the module against Debian 6.12, Debian 6.1 and the debug kernel,
+#            C=2 W=1, no warnings allowed
+#   suites   each kernel booted in QEMU; for each simulated isolation type the
+#            module is loaded, the selftests run, the module unloaded
+#   rig      a canary lane proving that a failing test and a kernel WARNING
+#            both make the run fail
+#
+# Environment: CVM_LANES (default "6.12 6.1 debug"), CVM_ISOLATIONS (default
+# "none vbs snp tdx"), CVM_VM_VERBOSE=1 to see the VM consoles.
+set -u
+here=$(dirname "$(readlink -f "$0")")
+top=$(readlink -f "$here/../..")
+. "$here/lib.sh"
+
+lanes=${CVM_LANES:-6.12 6.1 debug}
+isolations=${CVM_ISOLATIONS:-none vbs snp tdx}
+[ "${1:-}" = --debug-only ] && lanes=debug
+build="$top/build"
+mkdir -p "$build"
+passed=0
+failed=0
+n=0
+
+result() { # result OK|FAIL NAME [DETAIL]
+	n=$((n + 1))
+	if [ "$1" = OK ]; then
+		passed=$((passed + 1))
+		echo "ok $n $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $2${3:+ # $3}"
+	fi
+}
+
+lane_env() { # prints KVER/KDIR/VMLINUZ for a lane
+	case $1 in
+	debug) "$here/debug-kernel.sh" ;;
+	*) "$here/fetch-kernel.sh" "$1" ;;
+	esac
+}
+
+ensure_host_packages
+eval "$("$here/fetch-source.sh")" || die "cannot get linux-source-6.12"
+KSFT_DIR="$SRC/tools/testing/selftests"
+
+echo "TAP version 13"
+if "$here/style.sh" >"$build/style.log" 2>&1; then
+	result OK "style: checkpatch --strict, kernel-doc"
+else
+	sed 's/^/#   /' "$build/style.log" | head -30
+	result FAIL "style: checkpatch --strict, kernel-doc"
+fi
+
+make -s -C "$top/selftests/cvm_vtlmem" KSFT_DIR="$KSFT_DIR" >"$build/selftests.log" 2>&1 &&
+	make -s -C "$top" tools CFLAGS_TOOLS="-O2 -Wall -Wextra -Werror -static -I$top/include/uapi" \
+	>>"$build/selftests.log" 2>&1
+if [ $? = 0 ]; then
+	result OK "user space: selftests and cvm-vtlmemctl build without warnings"
+else
+	sed 's/^/#   /' "$build/selftests.log" | head -30
+	result FAIL "user space: selftests and cvm-vtlmemctl build"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+tests=$(ls "$top"/selftests/cvm_vtlmem/*_test)
+
+run_lane() { # run_lane LANE ISOLATIONS CANARY(0|1) -> parse-log output
+	local lane=$1 isos=$2 canary=$3 dir="$build/$1" extra=""
+	cat >"$dir/vm.conf" <<CONF
+ISOLATIONS="$isos"
+WARN_CANARY=$canary
+CONF
+	[ "$canary" = 1 ] && extra="$top/selftests/cvm_vtlmem/rig_canary"
+	if [ -n "$extra" ]; then
+		cp "$extra" "$dir/rig_canary_test"
+		extra="$dir/rig_canary_test"
+	fi
+	"$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
+		"$dir/vm.conf" $tests $extra "$top/tools/cvm-vtlmemctl"
+	"$here/vm.sh" "$VMLINUZ" "$dir/initrd.gz" "$dir/console.log" \
+		"$([ "$lane" = debug ] && echo 1500 || echo 600)"
+	"$here/parse-log.py" "$dir/console.log" "$lane:$KVER" "$isos"
+}
+
+for lane in $lanes; do
+	mkdir -p "$build/$lane"
+	if ! env_out=$(lane_env "$lane"); then
+		result FAIL "kernel $lane: could not be fetched or built"
+		continue
+	fi
+	eval "$env_out"
+	if "$here/build-module.sh" "$KDIR" "$build/$lane" 2>"$build/$lane/build-errors.log"; then
+		result OK "build $lane ($KVER): C=2 W=1 clean"
+	else
+		sed 's/^/#   /' "$build/$lane/build-errors.log" | head -30
+		result FAIL "build $lane ($KVER)"
+		continue
+	fi
+	out=$(run_lane "$lane" "$isolations" 0)
+	echo "$out" | sed '$d'
+	read -r p f <<<"$(echo "$out" | tail -1)"
+	passed=$((passed + p))
+	failed=$((failed + f))
+
+	# The rig must catch what it claims to catch: run once per check.
+	if [ "$lane" = "${lanes%% *}" ]; then
+		out=$(run_lane "$lane" none 1)
+		if echo "$out" | grep -q 'rig_canary_test.*not ok\|deliberately_fails' &&
+			echo "$out" | grep -q 'kernel report: .*WARNING\|kernel report: .*cut here' &&
+			[ "$(echo "$out" | tail -1 | cut -d' ' -f2)" -ge 2 ]; then
+			result OK "rig self-check: a failing test and a kernel WARNING are caught"
+		else
+			echo "$out" | sed 's/^/#   /'
+			result FAIL "rig self-check: the canaries were not caught"
+		fi
+	fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the test rig scripts; sourced, not run.
+
+CACHE=${CVM_VTLMEM_CACHE:-${HOME:-/root}/.cache/cvm_vtlmem}
+mkdir -p "$CACHE"
+
+log() { printf '[rig] %s\n' "$*" >&2; }
+die() { printf '[rig] error: %s\n' "$*" >&2; exit 1; }
+
+# Packages the rig needs on the host; installed once, quietly.
+HOST_PACKAGES="make gcc libc6-dev qemu-system-x86 busybox-static sparse flex bison
+	libelf-dev libssl-dev bc cpio kmod xz-utils zstd perl python3 dkms"
+
+ensure_host_packages() {
+	local missing="" p
+	for p in $HOST_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root to install them)"
+	log "installing:$missing"
+	apt_update_once
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		$missing >"$CACHE/apt-install.log" 2>&1 ||
+		die "apt-get install failed, see $CACHE/apt-install.log"
+}
+
+apt_update_once() {
+	local stamp="$CACHE/.apt-updated"
+	# Refresh the package lists at most every six hours: kernel ABIs move.
+	if [ -z "$(find "$stamp" -mmin -360 2>/dev/null)" ]; then
+		apt-get update -q >"$CACHE/apt-update.log" 2>&1 ||
+			die "apt-get update failed, see $CACHE/apt-update.log"
+		touch "$stamp"
+	fi
+}
+
+# Download one package into $CACHE/debs (if not there) and print the path.
+fetch_deb() {
+	local pkg=$1 ver f
+	ver=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "package $pkg not on the mirror"
+	mkdir -p "$CACHE/debs"
+	f=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | grep -F "_$(echo "$ver" | sed 's/:/%3a/')_" | head -1)
+	if [ -z "$f" ]; then
+		(cd "$CACHE/debs" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
+			die "apt-get download $pkg=$ver failed"
+		f=$(ls -t "$CACHE/debs/${pkg}_"*.deb | head -1)
+	fi
+	echo "$f"
+}
