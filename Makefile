@@ -7,7 +7,8 @@
 #   make check           full test rig: Debian 6.12 + 6.1 + debug kernel
 #   make demo            boot a VM and run the paravisor boot flow
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
 PWD := $(shell pwd)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 CFLAGS_TOOLS ?= -O2 -g -Wall -Wextra -Werror -Iinclude/uapi
@@ -38,9 +39,10 @@ dkms-install:
 	rm -rf /usr/src/cvm_vtlmem-$(VERSION)
 	mkdir -p /usr/src/cvm_vtlmem-$(VERSION)
 	cp -r Kbuild Makefile dkms.conf drivers include /usr/src/cvm_vtlmem-$(VERSION)/
+	-dkms remove -m cvm_vtlmem -v $(VERSION) --all 2>/dev/null
 	dkms add -m cvm_vtlmem -v $(VERSION)
-	dkms build -m cvm_vtlmem -v $(VERSION)
-	dkms install -m cvm_vtlmem -v $(VERSION)
+	dkms build -m cvm_vtlmem -v $(VERSION) -k $(KVER)
+	dkms install -m cvm_vtlmem -v $(VERSION) -k $(KVER)
 
 style:
 	tools/testing/style.sh

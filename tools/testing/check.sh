@@ -8,6 +8,7 @@
 #            C=2 W=1, no warnings allowed
 #   suites   each kernel booted in QEMU; for each simulated isolation type the
 #            module is loaded, the selftests run, the module unloaded
+#   dkms     make dkms-install against Debian's installed 6.12 headers
 #   rig      a canary lane proving that a failing test and a kernel WARNING
 #            both make the run fail
 #
@@ -58,8 +59,7 @@ else
 fi
 
 make -s -C "$top/selftests/cvm_vtlmem" KSFT_DIR="$KSFT_DIR" >"$build/selftests.log" 2>&1 &&
-	make -s -C "$top" tools CFLAGS_TOOLS="-O2 -Wall -Wextra -Werror -static -I$top/include/uapi" \
-	>>"$build/selftests.log" 2>&1
+	build_static_ctl "$build" >>"$build/selftests.log" 2>&1
 if [ $? = 0 ]; then
 	result OK "user space: selftests and cvm-vtlmemctl build without warnings"
 else
@@ -69,6 +69,15 @@ else
 	exit 1
 fi
 tests=$(ls "$top"/selftests/cvm_vtlmem/*_test)
+
+if [ "$lanes" != debug ] && [ "$(id -u)" = 0 ]; then
+	if "$here/dkms-check.sh" >"$build/dkms.log" 2>&1; then
+		result OK "dkms: add/build/install against linux-headers (6.12)"
+	else
+		tail -20 "$build/dkms.log" | sed 's/^/#   /'
+		result FAIL "dkms: add/build/install against linux-headers (6.12)"
+	fi
+fi
 
 run_lane() { # run_lane LANE ISOLATIONS CANARY(0|1) -> parse-log output
 	local lane=$1 isos=$2 canary=$3 dir="$build/$1" extra=""
@@ -82,7 +91,7 @@ CONF
 		extra="$dir/rig_canary_test"
 	fi
 	"$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
-		"$dir/vm.conf" $tests $extra "$top/tools/cvm-vtlmemctl"
+		"$dir/vm.conf" $tests $extra "$build/cvm-vtlmemctl"
 	"$here/vm.sh" "$VMLINUZ" "$dir/initrd.gz" "$dir/console.log" \
 		"$([ "$lane" = debug ] && echo 1500 || echo 600)"
 	"$here/parse-log.py" "$dir/console.log" "$lane:$KVER" "$isos"
