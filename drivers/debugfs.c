@@ -8,8 +8,11 @@
 
 #include <linux/bug.h>
 #include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
 
 #include "cvm_vtlmem.h"
+#include "stats.h"
 
 /*
  * Writing 1 raises a kernel WARNING on purpose: the test rig uses it to prove
@@ -24,6 +27,28 @@ static int selftest_warn_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(selftest_warn_fops, NULL, selftest_warn_set, "%llu\n");
 
+static int stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, cvm_stats_show, NULL);
+}
+
+/* Any write zeroes the counters. */
+static ssize_t stats_write(struct file *file, const char __user *buf, size_t len,
+			   loff_t *ppos)
+{
+	cvm_stats_reset();
+	return len;
+}
+
+static const struct file_operations stats_fops = {
+	.owner = THIS_MODULE,
+	.open = stats_open,
+	.read = seq_read,
+	.write = stats_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 /**
  * cvm_debugfs_init() - create /sys/kernel/debug/cvm_vtlmem
  *
@@ -34,6 +59,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(selftest_warn_fops, NULL, selftest_warn_set, "%llu\n");
 int cvm_debugfs_init(void)
 {
 	cvm.debugfs = debugfs_create_dir("cvm_vtlmem", NULL);
+	debugfs_create_file("stats", 0600, cvm.debugfs, NULL, &stats_fops);
 	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM)
 		debugfs_create_file_unsafe("selftest_warn", 0200, cvm.debugfs, NULL,
 					   &selftest_warn_fops);

@@ -10,9 +10,12 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/sizes.h>
 
 #include "cvm_vtlmem.h"
+#include "ioctls.h"
+#include "mapping.h"
+#include "platform.h"
+#include "registry.h"
 #include "uarg.h"
 
 /* Matching ignores the size field of the command: the struct carries it. */
@@ -22,18 +25,6 @@
 #define CVM_GPNS_PER_CALL	510
 /* TLFS: the rep count field is 12 bits wide. */
 #define CVM_MAX_REPS		4095
-
-static u32 platform_page_sizes(void)
-{
-	switch (cvm.isolation) {
-	case CVM_VTLMEM_ISOLATION_SNP:
-		return SZ_4K | SZ_2M;
-	case CVM_VTLMEM_ISOLATION_TDX:
-		return SZ_4K | SZ_2M | SZ_1G;
-	default:
-		return SZ_4K;
-	}
-}
 
 static long ioctl_get_info(void __user *uarg)
 {
@@ -53,7 +44,8 @@ static long ioctl_get_info(void __user *uarg)
 	info.backend = cvm.backend;
 	info.max_gpns_per_call = CVM_GPNS_PER_CALL;
 	info.max_reps_per_call = CVM_MAX_REPS;
-	info.page_sizes = platform_page_sizes();
+	info.page_sizes = cvm_platform()->page_sizes;
+	cvm_registry_totals(&info.nr_ranges, &info.registered_bytes, &info.state_bytes);
 	return cvm_uarg_out(uarg, &info, sizeof(info), usize);
 }
 
@@ -64,6 +56,16 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (CVM_IOC_MATCH(cmd)) {
 	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_GET_INFO):
 		return ioctl_get_info(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ADD_RANGE):
+		return cvm_ioctl_add_range(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_REMOVE_RANGE):
+		return cvm_ioctl_remove_range(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_LIST_RANGES):
+		return cvm_ioctl_list_ranges(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_QUERY):
+		return cvm_ioctl_query(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ACCEPT):
+		return cvm_ioctl_accept(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -74,6 +76,8 @@ static int cvm_open(struct inode *inode, struct file *file)
 	/* The device reaches raw guest memory and the hypervisor. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	/* One address space for every open file: transitions zap them all. */
+	cvm_mapping_open(file);
 	return 0;
 }
 
@@ -81,6 +85,7 @@ static const struct file_operations cvm_fops = {
 	.owner = THIS_MODULE,
 	.open = cvm_open,
 	.unlocked_ioctl = cvm_ioctl,
+	.mmap = cvm_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

@@ -7,9 +7,16 @@
 
 #include <linux/module.h>
 #include <linux/string.h>
-#include <asm/hypervisor.h>
 
+#include "accept.h"
 #include "cvm_vtlmem.h"
+#include "engine.h"
+#include "hvcall.h"
+#include "hyperv.h"
+#include "mapping.h"
+#include "registry.h"
+#include "sim.h"
+#include "transport.h"
 
 struct cvm_vtlmem cvm;
 
@@ -53,11 +60,6 @@ static int parse_isolation(void)
 	return 0;
 }
 
-static bool running_on_hyperv(void)
-{
-	return hypervisor_is_type(X86_HYPER_MS_HYPERV);
-}
-
 static int choose_backend(void)
 {
 	if (!strcmp(backend, "sim")) {
@@ -68,13 +70,39 @@ static int choose_backend(void)
 		pr_err("backend=%s is not one of sim, hyperv, auto\n", backend);
 		return -EINVAL;
 	}
-	if (!running_on_hyperv()) {
-		pr_err("not running in VTL2 on Hyper-V; load with backend=sim isolation=none|vbs|snp|tdx for the simulated hypervisor\n");
-		return -ENODEV;
-	}
-	/* The real transports arrive with the hypervisor layer. */
-	pr_err("the Hyper-V backend is not available in this build; load with backend=sim\n");
-	return -ENODEV;
+	cvm.backend = CVM_VTLMEM_BACKEND_HYPERV;
+	return cvm_hyperv_probe(&cvm.isolation);
+}
+
+static bool hardware_isolated(void)
+{
+	return cvm.isolation == CVM_VTLMEM_ISOLATION_SNP ||
+	       cvm.isolation == CVM_VTLMEM_ISOLATION_TDX;
+}
+
+/* The hypervisor below us: simulated, or real with shared input pages. */
+static int start_hypervisor(void)
+{
+	int ret;
+
+	if (cvm.backend == CVM_VTLMEM_BACKEND_HYPERV)
+		return cvm_hv_init(&cvm_hyperv_transport, hardware_isolated());
+	ret = cvm_sim_init();
+	if (ret)
+		return ret;
+	ret = cvm_hv_init(&cvm_sim_transport, false);
+	if (ret)
+		cvm_sim_exit();
+	return ret;
+}
+
+static void stop_hypervisor(void)
+{
+	cvm_hv_exit();
+	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM)
+		cvm_sim_exit();
+	else
+		cvm_hyperv_release();
 }
 
 static int __init cvm_vtlmem_init(void)
@@ -86,21 +114,48 @@ static int __init cvm_vtlmem_init(void)
 		return ret;
 	ret = cvm_debugfs_init();
 	if (ret)
-		return ret;
+		goto fail_debugfs;
+	ret = start_hypervisor();
+	if (ret)
+		goto fail_hypervisor;
+	ret = cvm_mapping_init();
+	if (ret)
+		goto fail_mapping;
+	ret = cvm_engine_init();
+	if (ret)
+		goto fail_engine;
+	cvm_accept_init();
 	ret = cvm_device_init();
-	if (ret) {
-		cvm_debugfs_exit();
-		return ret;
-	}
+	if (ret)
+		goto fail_device;
 	pr_info("loaded: backend %s, isolation %s\n",
 		cvm.backend == CVM_VTLMEM_BACKEND_SIM ? "sim" : "hyperv",
 		cvm_isolation_name(cvm.isolation));
 	return 0;
+
+fail_device:
+	cvm_accept_exit();
+	cvm_engine_exit();
+fail_engine:
+	cvm_mapping_exit();
+fail_mapping:
+	stop_hypervisor();
+fail_hypervisor:
+	cvm_debugfs_exit();
+fail_debugfs:
+	if (cvm.backend == CVM_VTLMEM_BACKEND_HYPERV)
+		cvm_hyperv_release();
+	return ret;
 }
 
 static void __exit cvm_vtlmem_exit(void)
 {
 	cvm_device_exit();
+	cvm_accept_exit();
+	cvm_engine_exit();
+	cvm_registry_exit();
+	cvm_mapping_exit();
+	stop_hypervisor();
 	cvm_debugfs_exit();
 }
 

@@ -5,14 +5,30 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/cvm_vtlmem.h>
 
-#define CVM_DEV "/dev/cvm_vtlmem"
+#define CVM_DEV		"/dev/cvm_vtlmem"
+#define CVM_DEBUGFS	"/sys/kernel/debug/cvm_vtlmem"
+#define SZ_4K		0x1000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_1G		0x40000000ULL
+
+/* Simulated page state (drivers/sim.h), as read from sim/state. */
+#define SIM_PAGE_ACCEPTED	0x0001
+#define SIM_PAGE_SIZE(s)	(((s) >> 1) & 3)	/* 0 4K, 1 2M, 2 1G */
+#define SIM_PAGE_VIS(s)		(((s) >> 3) & 3)
+#define SIM_PAGE_VTL0(s)	(((s) >> 8) & 0xf)
+#define SIM_PAGE_VTL1(s)	(((s) >> 12) & 0xf)
 
 /* The isolation type the rig loaded the module with (CVM_ISOLATION=). */
 static inline int cvm_expected_isolation(void)
@@ -30,10 +46,276 @@ static inline int cvm_expected_isolation(void)
 	return -1;
 }
 
+/* The memory hidden from the test kernel that stands in for VTL0 RAM. */
+static inline uint64_t cvm_vtl0_base(void)
+{
+	const char *s = getenv("CVM_VTL0_BASE");
+
+	return s ? strtoull(s, NULL, 0) : 0x100000000ULL;
+}
+
+static inline uint64_t cvm_vtl0_size(void)
+{
+	const char *s = getenv("CVM_VTL0_SIZE");
+
+	return s ? strtoull(s, NULL, 0) : SZ_1G;
+}
+
 /* ioctl() returning -errno instead of -1, so ASSERT_EQ shows the errno. */
 static inline int cvm_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static inline int cvm_add_range(int fd, uint64_t gpa, uint64_t len, uint32_t kind,
+				uint32_t flags)
+{
+	struct cvm_vtlmem_range r = {
+		.size = sizeof(r), .flags = flags, .gpa = gpa, .length = len,
+		.kind = kind, .numa_node = CVM_VTLMEM_NO_NODE,
+	};
+
+	return cvm_ioctl(fd, CVM_VTLMEM_IOC_ADD_RANGE, &r);
+}
+
+static inline int cvm_remove_range(int fd, uint64_t gpa)
+{
+	struct cvm_vtlmem_remove_range r = { .size = sizeof(r), .gpa = gpa };
+
+	return cvm_ioctl(fd, CVM_VTLMEM_IOC_REMOVE_RANGE, &r);
+}
+
+/* QUERY @n pages from @gpa into @states; returns 0 or -errno. */
+static inline int cvm_query(int fd, uint64_t gpa, uint64_t n, uint16_t *states)
+{
+	struct cvm_vtlmem_query q = {
+		.size = sizeof(q), .gpa = gpa, .npages = n,
+		.states = (uintptr_t)states,
+	};
+
+	return cvm_ioctl(fd, CVM_VTLMEM_IOC_QUERY, &q);
+}
+
+/* State bits (CVM_VTLMEM_PAGE_*) of one page, or -errno. */
+static inline int cvm_page_state(int fd, uint64_t gpa)
+{
+	uint16_t s;
+	int ret = cvm_query(fd, gpa, 1, &s);
+
+	return ret ? ret : (s & CVM_VTLMEM_PAGE_STATE_MASK);
+}
+
+static inline int cvm_accept(int fd, uint64_t gpa, uint64_t len, uint32_t flags,
+			     struct cvm_vtlmem_accept *out)
+{
+	struct cvm_vtlmem_accept a = {
+		.size = sizeof(a), .flags = flags, .gpa = gpa, .length = len,
+	};
+	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_ACCEPT, &a);
+
+	if (out)
+		*out = a;
+	return ret;
+}
+
+static inline int cvm_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* Arm a simulated-hypervisor fault (see Documentation/testing.rst). */
+static inline int cvm_sim_inject(const char *cmd)
+{
+	return cvm_write_file(CVM_DEBUGFS "/sim/inject", cmd);
+}
+
+/* Simulated state of @n pages from @gpa (SIM_PAGE_*); 0 or -errno. */
+static inline int cvm_sim_state(uint64_t gpa, uint64_t n, uint16_t *out)
+{
+	int fd = open(CVM_DEBUGFS "/sim/state", O_RDONLY);
+	off_t off = (gpa - cvm_vtl0_base()) / SZ_4K * 2;
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, out, n * 2, off);
+	close(fd);
+	return got == (ssize_t)(n * 2) ? 0 : -EIO;
+}
+
+/* A counter from a "key value" debugfs file (stats, sim/counters). */
+static inline long long cvm_counter(const char *file, const char *key)
+{
+	char line[256], name[128];
+	long long val = -1, v;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lld", name, &v) == 2 && !strcmp(name, key))
+			val = v;
+	fclose(f);
+	return val;
+}
+
+/* GET_INFO into @info; 0 or -errno. */
+static inline int cvm_get_info(int fd, struct cvm_vtlmem_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return cvm_ioctl(fd, CVM_VTLMEM_IOC_GET_INFO, info);
+}
+
+/* LIST_RANGES into @info (room for @cap entries); the count, or -errno. */
+static inline int cvm_list(int fd, struct cvm_vtlmem_range_info *info, unsigned int cap)
+{
+	struct cvm_vtlmem_list_ranges l = {
+		.size = sizeof(l), .capacity = cap, .entry_size = sizeof(*info),
+		.entries = (uintptr_t)info,
+	};
+	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_LIST_RANGES, &l);
+
+	return ret ? ret : (int)l.count;
+}
+
+/*
+ * Register a private range and make every page of it accepted and private
+ * with VTL0 rights, whatever the isolation type. 0 or -errno.
+ */
+static inline int cvm_add_accepted(int fd, uint64_t gpa, uint64_t len, uint32_t flags)
+{
+	int ret = cvm_add_range(fd, gpa, len, CVM_VTLMEM_RANGE_PRIVATE, flags);
+
+	if (ret)
+		return ret;
+	return cvm_accept(fd, gpa, len, CVM_VTLMEM_ACCEPT_GRANT_VTL0, NULL);
+}
+
+/* Reset the module's statistics (fault counters included). */
+static inline int cvm_stats_reset(void)
+{
+	return cvm_write_file(CVM_DEBUGFS "/stats", "0");
+}
+
+static inline long long cvm_stat(const char *key)
+{
+	return cvm_counter(CVM_DEBUGFS "/stats", key);
+}
+
+/*
+ * mmap @len bytes of the device at file offset @off (a GPA, possibly with
+ * CVM_VTLMEM_SHARED_VIEW) at a 2 MiB-aligned address, so that a 2 MiB unit
+ * of the range can be mapped with one PMD. @flags is MAP_SHARED or
+ * MAP_PRIVATE. Returns MAP_FAILED with errno set like mmap().
+ */
+static inline void *cvm_map(int fd, uint64_t off, size_t len, int flags)
+{
+	size_t span = len + SZ_2M;
+	uint8_t *res = mmap(NULL, span, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *at;
+	void *p;
+	int err;
+
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	at = (uint8_t *)(((uintptr_t)res + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+	p = mmap(at, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, off);
+	err = errno;
+	if (p == MAP_FAILED) {
+		munmap(res, span);
+	} else {
+		/* Keep only the device mapping of the reservation. */
+		if (at > res)
+			munmap(res, at - res);
+		if (res + span > at + len)
+			munmap(at + len, res + span - (at + len));
+	}
+	errno = err;
+	return p;
+}
+
+/*
+ * Touching a view: a page the view may not show raises SIGBUS. These run
+ * one access with a SIGBUS handler that jumps back, and report it.
+ */
+static sigjmp_buf cvm_sigbus_env;
+static void *volatile cvm_sigbus_addr;
+
+static void cvm_sigbus_handler(int sig, siginfo_t *si, void *uc)
+{
+	cvm_sigbus_addr = si->si_addr;
+	siglongjmp(cvm_sigbus_env, 1);
+}
+
+/*
+ * Read (@write false, into *@val) or write (*@val) the byte at @p.
+ * Returns 0 if the access worked, -EFAULT if it raised SIGBUS for @p
+ * itself, -EIO if SIGBUS named another address.
+ */
+static inline int cvm_access(volatile uint8_t *p, int write, uint8_t *val)
+{
+	struct sigaction sa = { .sa_sigaction = cvm_sigbus_handler, .sa_flags = SA_SIGINFO };
+	struct sigaction old;
+	int ret = 0;
+
+	sigemptyset(&sa.sa_mask);
+	cvm_sigbus_addr = NULL;
+	if (sigaction(SIGBUS, &sa, &old))
+		return -errno;
+	if (sigsetjmp(cvm_sigbus_env, 1) == 0) {
+		if (write)
+			*p = *val;
+		else
+			*val = *p;
+	} else {
+		ret = cvm_sigbus_addr == (void *)p ? -EFAULT : -EIO;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return ret;
+}
+
+static inline int cvm_try_read(const volatile void *p, uint8_t *val)
+{
+	return cvm_access((volatile uint8_t *)p, 0, val);
+}
+
+static inline int cvm_try_write(volatile void *p, uint8_t val)
+{
+	return cvm_access((volatile uint8_t *)p, 1, &val);
+}
+
+/*
+ * Remove every registered range and reset the simulated hypervisor, so a
+ * test starts from a fresh partition. Returns 0 or -errno.
+ */
+static inline int cvm_clean_slate(int fd)
+{
+	struct cvm_vtlmem_range_info info[64];
+	struct cvm_vtlmem_list_ranges l = {
+		.size = sizeof(l), .capacity = 64, .entry_size = sizeof(info[0]),
+		.entries = (uintptr_t)info,
+	};
+	unsigned int i;
+	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_LIST_RANGES, &l);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < l.count && i < 64; i++) {
+		ret = cvm_remove_range(fd, info[i].gpa);
+		if (ret)
+			return ret;
+	}
+	cvm_write_file(CVM_DEBUGFS "/stats", "0");
+	return cvm_write_file(CVM_DEBUGFS "/sim/reset", "1");
 }
 
 #endif /* CVM_TEST_H */

@@ -22,7 +22,7 @@ top=$(readlink -f "$here/../..")
 lanes=${CVM_LANES:-6.12 6.1 debug}
 isolations=${CVM_ISOLATIONS:-none vbs snp tdx}
 [ "${1:-}" = --debug-only ] && lanes=debug
-build="$top/build"
+build=${CVM_BUILD_DIR:-$top/build}
 mkdir -p "$build"
 passed=0
 failed=0
@@ -80,18 +80,22 @@ if [ "$lanes" != debug ] && [ "$(id -u)" = 0 ]; then
 fi
 
 run_lane() { # run_lane LANE ISOLATIONS CANARY(0|1) -> parse-log output
-	local lane=$1 isos=$2 canary=$3 dir="$build/$1" extra=""
+	local lane=$1 isos=$2 canary=$3 dir="$build/$1"
 	cat >"$dir/vm.conf" <<CONF
 ISOLATIONS="$isos"
 WARN_CANARY=$canary
+VTL0_BASE=$VTL0_BASE
+VTL0_SIZE=$VTL0_SIZE
 CONF
-	[ "$canary" = 1 ] && extra="$top/selftests/cvm_vtlmem/rig_canary"
-	if [ -n "$extra" ]; then
-		cp "$extra" "$dir/rig_canary_test"
-		extra="$dir/rig_canary_test"
+	local suite=$tests
+	# The canary lane runs the failing canary alone, so its report is not
+	# drowned by other results.
+	if [ "$canary" = 1 ]; then
+		cp "$top/selftests/cvm_vtlmem/rig_canary" "$dir/rig_canary_test"
+		suite="$dir/rig_canary_test"
 	fi
 	"$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
-		"$dir/vm.conf" $tests $extra "$build/cvm-vtlmemctl"
+		"$dir/vm.conf" $suite "$build/cvm-vtlmemctl"
 	"$here/vm.sh" "$VMLINUZ" "$dir/initrd.gz" "$dir/console.log" \
 		"$([ "$lane" = debug ] && echo 1500 || echo 600)"
 	"$here/parse-log.py" "$dir/console.log" "$lane:$KVER" "$isos"

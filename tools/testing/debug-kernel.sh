@@ -13,7 +13,7 @@ key=$( (cat "$here/debug.config"; ls "$SRC"/.from-*) | sha256sum | cut -c1-12)
 out="$CACHE/debug-$key"
 if [ ! -e "$out/.complete" ]; then
 	log "building the debug kernel in $out (about 20 minutes on 2 cores)"
-	rm -rf "$out"
+	# Incremental: a config change rebuilds only what depends on it.
 	mkdir -p "$out"
 	jobs=$(($(nproc) + 1))
 	{

@@ -17,7 +17,7 @@ eval "$("$here/fetch-kernel.sh" 6.12)"
 log "building the module against $KVER"
 "$here/build-module.sh" "$KDIR" "$dir"
 build_static_ctl "$dir"
-echo "ISOLATION=$isolation" >"$dir/vm.conf"
+printf 'ISOLATION=%s\nVTL0_BASE=%s\nVTL0_SIZE=%s\n' "$isolation" "$VTL0_BASE" "$VTL0_SIZE" >"$dir/vm.conf"
 "$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-demo.sh" \
 	"$dir/vm.conf" "$dir/cvm-vtlmemctl"
 log "booting $KVER in QEMU (TCG), VTL0 RAM: 1 GiB at 4 GiB"

@@ -4,6 +4,11 @@
 CACHE=${CVM_VTLMEM_CACHE:-${HOME:-/root}/.cache/cvm_vtlmem}
 mkdir -p "$CACHE"
 
+# The test VM's stand-in for VTL0 RAM: the 1 GiB above 4 GiB of a 4 GiB
+# guest, hidden from its kernel with memmap= (see vm.sh).
+VTL0_BASE=0x100000000
+VTL0_SIZE=0x40000000
+
 log() { printf '[rig] %s\n' "$*" >&2; }
 die() { printf '[rig] error: %s\n' "$*" >&2; exit 1; }
 

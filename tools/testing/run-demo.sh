@@ -6,7 +6,7 @@
 echo 4 >/proc/sys/kernel/printk
 echo "@@cvm demo begin"
 echo "# insmod cvm_vtlmem.ko backend=sim isolation=$ISOLATION"
-insmod /cvm_vtlmem.ko backend=sim isolation="$ISOLATION" || exit 1
+insmod /cvm_vtlmem.ko backend=sim isolation="$ISOLATION" sim_ram="$VTL0_SIZE@$VTL0_BASE" || exit 1
 echo "# cvm-vtlmemctl info"
 cvm-vtlmemctl info
 echo "# rmmod cvm_vtlmem"

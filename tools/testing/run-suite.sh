@@ -15,11 +15,11 @@ kmemleak_check() {
 
 for iso in $ISOLATIONS; do
 	echo "@@cvm suite begin $iso"
-	if insmod /cvm_vtlmem.ko backend=sim isolation="$iso"; then
+	if insmod /cvm_vtlmem.ko backend=sim isolation="$iso" sim_ram="$VTL0_SIZE@$VTL0_BASE"; then
 		for t in /tests/*_test; do
 			name=${t##*/}
 			echo "@@cvm test begin $name"
-			CVM_ISOLATION=$iso "$t"
+			CVM_ISOLATION=$iso CVM_VTL0_BASE=$VTL0_BASE CVM_VTL0_SIZE=$VTL0_SIZE "$t"
 			echo "@@cvm test end $name rc=$?"
 		done
 		# Rig self-check: a kernel warning must fail the run.

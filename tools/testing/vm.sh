@@ -8,10 +8,8 @@
 # the 4 GiB line, is hidden from the kernel with memmap= and stands in for
 # VTL0 RAM.
 set -u
+. "$(dirname "$0")/lib.sh"
 vmlinuz=$1 initrd=$2 log=$3 limit=$4
-
-VTL0_BASE=0x100000000
-VTL0_SIZE=1G
 append="console=ttyS0 panic=-1 panic_on_oops=1 panic_on_warn=0 quiet"
 append="$append memmap=${VTL0_SIZE}\$${VTL0_BASE}"
 

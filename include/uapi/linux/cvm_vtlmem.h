@@ -84,4 +84,203 @@ struct cvm_vtlmem_info {
 #define CVM_VTLMEM_IOC_GET_INFO \
 	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x00, struct cvm_vtlmem_info)
 
+/*
+ * mmap: the file offset is the guest-physical address. Offsets with
+ * CVM_VTLMEM_SHARED_VIEW set map the shared (host-visible) view of the same
+ * GPA; without it, the private (encrypted, accepted) view. A page is
+ * reachable through a view only while its state allows it; any other access
+ * raises SIGBUS. Only MAP_SHARED mappings are allowed.
+ */
+#define CVM_VTLMEM_SHARED_VIEW		(1ULL << 62)
+
+/**
+ * enum cvm_vtlmem_range_kind - what a registered range is
+ * @CVM_VTLMEM_RANGE_PRIVATE: VTL0 RAM: private, accepted before use
+ * @CVM_VTLMEM_RANGE_SHARED_POOL: a pool of pages meant to be host-visible
+ */
+enum cvm_vtlmem_range_kind {
+	CVM_VTLMEM_RANGE_PRIVATE = 0,
+	CVM_VTLMEM_RANGE_SHARED_POOL = 1,
+};
+
+/* ADD_RANGE flags */
+/* The boot loader already accepted every page of the range. */
+#define CVM_VTLMEM_RANGE_ACCEPTED	(1U << 0)
+/* Accept on first touch through the private view, one 2 MiB unit at a time. */
+#define CVM_VTLMEM_RANGE_LAZY		(1U << 1)
+/* Back the range with ZONE_DEVICE struct pages so that GUP works on it. */
+#define CVM_VTLMEM_RANGE_STRUCT_PAGES	(1U << 2)
+#define CVM_VTLMEM_RANGE_FLAGS		(CVM_VTLMEM_RANGE_ACCEPTED | \
+					 CVM_VTLMEM_RANGE_LAZY | \
+					 CVM_VTLMEM_RANGE_STRUCT_PAGES)
+
+/* NUMA node value meaning "no preference". */
+#define CVM_VTLMEM_NO_NODE		(-1)
+
+/**
+ * struct cvm_vtlmem_range - argument of %CVM_VTLMEM_IOC_ADD_RANGE
+ * @size: sizeof(struct cvm_vtlmem_range), at least
+ *	%CVM_VTLMEM_RANGE_SIZE_VER0
+ * @flags: CVM_VTLMEM_RANGE_* flags
+ * @gpa: first guest-physical address, 4 KiB aligned (2 MiB with
+ *	%CVM_VTLMEM_RANGE_STRUCT_PAGES)
+ * @length: bytes, non-zero, aligned like @gpa
+ * @kind: an &enum cvm_vtlmem_range_kind value
+ * @numa_node: node whose CPUs do the range's work, or %CVM_VTLMEM_NO_NODE
+ */
+struct cvm_vtlmem_range {
+	__u32 size;
+	__u32 flags;
+	__u64 gpa;
+	__u64 length;
+	__u32 kind;
+	__s32 numa_node;
+};
+
+#define CVM_VTLMEM_RANGE_SIZE_VER0	32
+
+/**
+ * struct cvm_vtlmem_range_info - one entry of %CVM_VTLMEM_IOC_LIST_RANGES
+ * @gpa: first guest-physical address
+ * @length: bytes
+ * @kind: an &enum cvm_vtlmem_range_kind value
+ * @flags: the CVM_VTLMEM_RANGE_* flags it was registered with
+ * @numa_node: its NUMA node or %CVM_VTLMEM_NO_NODE
+ * @busy: non-zero while an operation runs on it or a mapping holds it
+ * @accepted_pages: pages accepted and private
+ * @shared_pages: pages host-visible
+ * @quarantined_pages: pages lost to a failed transition (see QUERY)
+ */
+struct cvm_vtlmem_range_info {
+	__u64 gpa;
+	__u64 length;
+	__u32 kind;
+	__u32 flags;
+	__s32 numa_node;
+	__u32 busy;
+	__u64 accepted_pages;
+	__u64 shared_pages;
+	__u64 quarantined_pages;
+};
+
+/**
+ * struct cvm_vtlmem_list_ranges - argument of %CVM_VTLMEM_IOC_LIST_RANGES
+ * @size: sizeof(struct cvm_vtlmem_list_ranges)
+ * @flags: must be zero
+ * @capacity: in: entries the array at @entries can hold (may be 0)
+ * @count: out: entries the module has; min(@count, @capacity) written
+ * @entry_size: in: sizeof(struct cvm_vtlmem_range_info) as the caller
+ *	knows it; each entry is written truncated to this size
+ * @reserved: must be zero
+ * @entries: user pointer to the array, in ascending GPA order
+ */
+struct cvm_vtlmem_list_ranges {
+	__u32 size;
+	__u32 flags;
+	__u32 capacity;
+	__u32 count;
+	__u32 entry_size;
+	__u32 reserved;
+	__u64 entries;
+};
+
+#define CVM_VTLMEM_LIST_RANGES_SIZE_VER0	32
+
+/**
+ * struct cvm_vtlmem_remove_range - argument of %CVM_VTLMEM_IOC_REMOVE_RANGE
+ * @size: sizeof(struct cvm_vtlmem_remove_range)
+ * @flags: must be zero
+ * @gpa: first address of a registered range (the whole range goes)
+ */
+struct cvm_vtlmem_remove_range {
+	__u32 size;
+	__u32 flags;
+	__u64 gpa;
+};
+
+#define CVM_VTLMEM_REMOVE_RANGE_SIZE_VER0	16
+
+/* QUERY: one __u16 per 4 KiB page. */
+#define CVM_VTLMEM_PAGE_STATE_MASK	0x3	/* bits 0-1: one of: */
+#define CVM_VTLMEM_PAGE_UNACCEPTED	0x0	/* private, not accepted yet */
+#define CVM_VTLMEM_PAGE_PRIVATE		0x1	/* accepted, private */
+#define CVM_VTLMEM_PAGE_SHARED		0x2	/* host-visible */
+#define CVM_VTLMEM_PAGE_QUARANTINED	0x3	/* failed transition: no view */
+#define CVM_VTLMEM_PAGE_VTL0_SHIFT	4	/* bits 4-7: VTL0 rights */
+#define CVM_VTLMEM_PAGE_VTL1_SHIFT	8	/* bits 8-11: VTL1 rights */
+
+/* Lower-VTL rights, as HV_MAP_GPA_* in the TLFS. */
+#define CVM_VTLMEM_RIGHT_READ		0x1
+#define CVM_VTLMEM_RIGHT_WRITE		0x2
+#define CVM_VTLMEM_RIGHT_KERNEL_EXEC	0x4
+#define CVM_VTLMEM_RIGHT_USER_EXEC	0x8
+#define CVM_VTLMEM_RIGHTS_ALL		0xF
+
+/**
+ * struct cvm_vtlmem_query - argument of %CVM_VTLMEM_IOC_QUERY
+ * @size: sizeof(struct cvm_vtlmem_query)
+ * @flags: must be zero
+ * @gpa: first address, 4 KiB aligned, inside one registered range
+ * @npages: pages to report, non-zero, all inside that range, at most
+ *	%CVM_VTLMEM_QUERY_MAX_PAGES
+ * @states: user pointer to @npages __u16 page states (CVM_VTLMEM_PAGE_*)
+ */
+struct cvm_vtlmem_query {
+	__u32 size;
+	__u32 flags;
+	__u64 gpa;
+	__u64 npages;
+	__u64 states;
+};
+
+#define CVM_VTLMEM_QUERY_SIZE_VER0	32
+#define CVM_VTLMEM_QUERY_MAX_PAGES	(1U << 20)
+
+#define CVM_VTLMEM_IOC_ADD_RANGE \
+	_IOW(CVM_VTLMEM_IOC_MAGIC, 0x01, struct cvm_vtlmem_range)
+#define CVM_VTLMEM_IOC_REMOVE_RANGE \
+	_IOW(CVM_VTLMEM_IOC_MAGIC, 0x02, struct cvm_vtlmem_remove_range)
+#define CVM_VTLMEM_IOC_LIST_RANGES \
+	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x03, struct cvm_vtlmem_list_ranges)
+#define CVM_VTLMEM_IOC_QUERY \
+	_IOW(CVM_VTLMEM_IOC_MAGIC, 0x04, struct cvm_vtlmem_query)
+
+/* ACCEPT flags */
+/* Zero the pages even where the platform zeroes them itself. */
+#define CVM_VTLMEM_ACCEPT_ZERO		(1U << 0)
+/* Do not zero, even where the platform does not (the caller vouches). */
+#define CVM_VTLMEM_ACCEPT_NO_ZERO	(1U << 1)
+/* Grant VTL0 its initial rights (%CVM_VTLMEM_RIGHTS_ALL) once accepted. */
+#define CVM_VTLMEM_ACCEPT_GRANT_VTL0	(1U << 2)
+#define CVM_VTLMEM_ACCEPT_FLAGS		(CVM_VTLMEM_ACCEPT_ZERO | \
+					 CVM_VTLMEM_ACCEPT_NO_ZERO | \
+					 CVM_VTLMEM_ACCEPT_GRANT_VTL0)
+
+/**
+ * struct cvm_vtlmem_accept - argument of %CVM_VTLMEM_IOC_ACCEPT
+ * @size: sizeof(struct cvm_vtlmem_accept)
+ * @flags: CVM_VTLMEM_ACCEPT_* flags (ZERO and NO_ZERO are exclusive)
+ * @gpa: first address, 4 KiB aligned, inside one registered private range
+ * @length: bytes, 4 KiB aligned, non-zero, inside the same range
+ * @accepted: out: pages this call accepted (already accepted pages are
+ *	skipped and not counted); exact on success and on failure
+ * @fail_gpa: out: on failure, the first page that was not accepted
+ * @fail_status: out: on failure, the platform's status for @fail_gpa
+ *	(HV_STATUS, PVALIDATE or TDX completion code), 0 if none
+ */
+struct cvm_vtlmem_accept {
+	__u32 size;
+	__u32 flags;
+	__u64 gpa;
+	__u64 length;
+	__u64 accepted;
+	__u64 fail_gpa;
+	__u64 fail_status;
+};
+
+#define CVM_VTLMEM_ACCEPT_SIZE_VER0	48
+
+#define CVM_VTLMEM_IOC_ACCEPT \
+	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x05, struct cvm_vtlmem_accept)
+
 #endif /* _UAPI_LINUX_CVM_VTLMEM_H */

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Accepting VTL0 memory: the ACCEPT ioctl (eager, on the work engine) and
+ * accept-on-fault for lazy ranges (one 2 MiB unit, in the faulting
+ * thread). Both go through accept_pages(), which keeps the order the threat
+ * model needs: accept, zero where the platform does not, grant VTL0 its
+ * rights, and only then record the pages as private, which is what lets a
+ * view map them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+
+#include "accept.h"
+#include "cvm_vtlmem.h"
+#include "engine.h"
+#include "hv_abi.h"
+#include "ioctls.h"
+#include "mapping.h"
+#include "platform.h"
+#include "registry.h"
+#include "stats.h"
+#include "uarg.h"
+
+/*
+ * Chunk sizes. Large pages: 16 MiB of 2 MiB units, or 1 GiB where the
+ * platform accepts 1 GiB pages. Hypercall platforms: a common multiple of
+ * the 4095 pages one accept call covers and the 510 GPNs one rights call
+ * carries, so splitting into chunks never costs an extra call.
+ */
+#define ACCEPT_CHUNK_2M		(SZ_16M >> PAGE_SHIFT)
+#define ACCEPT_CHUNK_1G		(SZ_1G >> PAGE_SHIFT)
+#define ACCEPT_CHUNK_HV		(4095 * 34)	/* lcm(4095, 510) */
+
+struct accept_ctx {
+	bool zero;
+	bool grant;
+};
+
+/* Zero what the platform left readable as garbage: one large memset. */
+static void zero_pages(struct cvm_range *r, u64 gpn, u64 npages)
+{
+	u64 off;
+
+	for (off = 0; off < npages; off += CVM_UNIT_PAGES) {
+		memset(cvm_range_kva(r, gpn + off), 0,
+		       min_t(u64, npages - off, CVM_UNIT_PAGES) << PAGE_SHIFT);
+		cond_resched();
+	}
+}
+
+/*
+ * Accept one run of unaccepted pages, in platform order, and record exactly
+ * what happened. Returns the number of pages now private.
+ */
+static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
+		      const struct accept_ctx *ctx, struct cvm_chunk *out)
+{
+	const struct cvm_platform_ops *ops = cvm_platform();
+	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn) };
+	struct cvm_plat_result res = {}, grant = {};
+	u64 start = ktime_get_ns(), done;
+	int err;
+
+	err = ops->accept(&span, &res);
+	done = res.done;
+	if (done && ctx->zero)
+		zero_pages(r, gpn, done);
+	if (done && ctx->grant) {
+		struct cvm_span ok = { gpn, done, span.kva };
+		int gerr = ops->set_rights(&ok, 0, HV_MAP_GPA_ALL, &grant);
+
+		/* Rights granted to a prefix only: record exactly that prefix. */
+		if (grant.done)
+			cvm_set_page_rights(r, gpn, grant.done, 0, HV_MAP_GPA_ALL);
+		if (gerr && !err) {
+			err = gerr;
+			res.status = grant.status;
+			done = grant.done;
+		}
+	}
+	down_write(&r->map_lock);
+	cvm_set_page_state(r, gpn, done, CVM_PS_PRIVATE);
+	up_write(&r->map_lock);
+	cvm_stats_op(CVM_STAT_ACCEPT, &res, ktime_get_ns() - start);
+	cvm_stats_op(CVM_STAT_RIGHTS, &grant, 0);
+
+	out->done += done;
+	out->plat.calls += res.calls + grant.calls;
+	out->plat.fallbacks += res.fallbacks;
+	for (int i = 0; i < CVM_PSIZE_NR; i++)
+		out->plat.pages[i] += res.pages[i];
+	if (err) {
+		out->err = err;
+		out->fail_gpn = gpn + done;
+		out->status = res.status;
+	}
+	return done;
+}
+
+/* Accept every unaccepted page of [gpn, gpn + npages); the units are claimed. */
+static void accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
+			 const struct accept_ctx *ctx, struct cvm_chunk *out)
+{
+	u64 end = gpn + npages;
+
+	while (gpn < end && !out->err) {
+		u64 run;
+
+		/* Skip what is already accepted (or shared, or quarantined). */
+		down_read(&r->map_lock);
+		while (gpn < end && cvm_page_state(r, gpn) != CVM_PS_UNACCEPTED)
+			gpn++;
+		for (run = 0; gpn + run < end &&
+		     cvm_page_state(r, gpn + run) == CVM_PS_UNACCEPTED; run++)
+			;
+		up_read(&r->map_lock);
+		if (run)
+			accept_run(r, gpn, run, ctx, out);
+		gpn += run;
+	}
+}
+
+static void accept_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_chunk *out)
+{
+	accept_pages(job->r, gpn, npages, job->ctx, out);
+}
+
+static void accept_chunking(struct cvm_job *job)
+{
+	u32 sizes = cvm_platform()->page_sizes;
+
+	job->aligned = sizes & SZ_2M;
+	job->chunk_pages = sizes & SZ_1G ? ACCEPT_CHUNK_1G :
+			   sizes & SZ_2M ? ACCEPT_CHUNK_2M : ACCEPT_CHUNK_HV;
+}
+
+/*
+ * The lazy-range fault hook: accept the 2 MiB unit holding @gpn (clipped to
+ * the range) once, however many threads fault on it at the same time.
+ */
+static int lazy_accept(struct cvm_range *r, u64 gpn)
+{
+	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
+	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
+	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true };
+	struct cvm_chunk out = {};
+
+	if (cvm_range_claim(r, first, end - first))
+		return -EINTR;
+	accept_pages(r, first, end - first, &ctx, &out);
+	cvm_range_release(r, first, end - first);
+	if (out.err)
+		pr_warn_ratelimited("lazy accept of GPA %#llx failed: %d, status %#llx\n",
+				    out.fail_gpn << PAGE_SHIFT, out.err, out.status);
+	return out.err;
+}
+
+static int accept_check(const struct cvm_vtlmem_accept *req)
+{
+	u64 end;
+
+	if (req->flags & ~CVM_VTLMEM_ACCEPT_FLAGS)
+		return -EINVAL;
+	if ((req->flags & CVM_VTLMEM_ACCEPT_ZERO) && (req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO))
+		return -EINVAL;
+	if (!req->length || !PAGE_ALIGNED(req->gpa) || !PAGE_ALIGNED(req->length))
+		return -EINVAL;
+	if (check_add_overflow(req->gpa, req->length, &end))
+		return -EOVERFLOW;
+	return 0;
+}
+
+static bool all_accepted(struct cvm_range *r, u64 gpn, u64 npages)
+{
+	bool none_left;
+	u64 i;
+
+	down_read(&r->map_lock);
+	for (i = 0; i < npages; i++)
+		if (cvm_page_state(r, gpn + i) == CVM_PS_UNACCEPTED)
+			break;
+	none_left = i == npages;
+	up_read(&r->map_lock);
+	return none_left;
+}
+
+static int accept_span(struct cvm_range *r, struct cvm_vtlmem_accept *req)
+{
+	const struct cvm_platform_ops *ops = cvm_platform();
+	struct accept_ctx ctx = {
+		.zero = ops->zeroes_on_accept ? !!(req->flags & CVM_VTLMEM_ACCEPT_ZERO) :
+						!(req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO),
+		.grant = !!(req->flags & CVM_VTLMEM_ACCEPT_GRANT_VTL0),
+	};
+	struct cvm_job job = {
+		.r = r,
+		.gpn = req->gpa >> PAGE_SHIFT,
+		.npages = req->length >> PAGE_SHIFT,
+		.run = accept_chunk,
+		.ctx = &ctx,
+	};
+	int ret;
+
+	if (r->kind != CVM_VTLMEM_RANGE_PRIVATE)
+		return -EINVAL;
+	if (all_accepted(r, job.gpn, job.npages))
+		return 0;
+	accept_chunking(&job);
+	/* The whole span is ours until done: overlapping operations wait. */
+	ret = cvm_range_claim(r, job.gpn, job.npages);
+	if (ret)
+		return ret;
+	ret = cvm_engine_run(&job);
+	cvm_range_release(r, job.gpn, job.npages);
+	req->accepted = job.done;
+	if (ret) {
+		req->fail_gpa = job.fail_gpn == U64_MAX ? 0 : job.fail_gpn << PAGE_SHIFT;
+		req->fail_status = job.status;
+	}
+	return ret;
+}
+
+/**
+ * cvm_ioctl_accept() - CVM_VTLMEM_IOC_ACCEPT
+ * @uarg: struct cvm_vtlmem_accept
+ *
+ * The struct is copied back on success and on failure after work started,
+ * so the caller always learns exactly how many pages were accepted.
+ *
+ * Return: 0; -EINVAL for bad flags, alignment, zero length or a shared
+ * pool; -EOVERFLOW; -ENOENT if no single registered range holds the span;
+ * -EIO if the platform refused a page (fail_gpa, fail_status); -EPROTO if
+ * the hypervisor contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal.
+ */
+long cvm_ioctl_accept(void __user *uarg)
+{
+	struct cvm_vtlmem_accept req;
+	struct cvm_range *r;
+	u32 usize;
+	int ret, cret;
+
+	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_ACCEPT_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	ret = accept_check(&req);
+	if (ret)
+		return ret;
+	r = cvm_range_get(req.gpa >> PAGE_SHIFT, req.length >> PAGE_SHIFT);
+	if (IS_ERR(r))
+		return -ENOENT;
+	req.accepted = 0;
+	req.fail_gpa = 0;
+	req.fail_status = 0;
+	ret = accept_span(r, &req);
+	cvm_range_put(r);
+	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);
+	return ret ? ret : cret;
+}
+
+/**
+ * cvm_accept_init() - install accept-on-fault for lazy ranges
+ */
+void cvm_accept_init(void)
+{
+	cvm_lazy_accept_hook = lazy_accept;
+}
+
+/**
+ * cvm_accept_exit() - remove the accept-on-fault hook
+ */
+void cvm_accept_exit(void)
+{
+	cvm_lazy_accept_hook = NULL;
+}

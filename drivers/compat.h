@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What differs between the kernels the module builds for (Debian's 6.1 and
+ * 6.12) and between kernel configurations, each behind one small helper so
+ * that no other file tests a version or a config option.
+ */
+#ifndef CVM_VTLMEM_COMPAT_H
+#define CVM_VTLMEM_COMPAT_H
+
+#include <linux/err.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* The module's one kernel version test: the helpers below use only this. */
+#define CVM_KERNEL_SINCE(major, minor) \
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+/* vm_flags became read-only behind vm_flags_set() in 6.3. */
+static inline void cvm_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#if CVM_KERNEL_SINCE(6, 3)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * ->huge_fault() took an enum page_entry_size until 6.6 and a page order
+ * since: the type of its second argument, and the value meaning a PMD.
+ */
+#if CVM_KERNEL_SINCE(6, 6)
+#define CVM_FAULT_SIZE	unsigned int
+#define CVM_FAULT_PMD	(PMD_SHIFT - PAGE_SHIFT)
+#else
+#define CVM_FAULT_SIZE	enum page_entry_size
+#define CVM_FAULT_PMD	PE_SIZE_PMD
+#endif
+
+/*
+ * Whether one PMD may map a 2 MiB unit. ZONE_DEVICE pages go in as devmap
+ * entries, which GUP-fast follows to their pgmap. Memory without struct
+ * pages needs pmd_special() (huge PFN maps, 6.12): before it, GUP-fast
+ * takes any huge PMD for a THP and dereferences struct pages that do not
+ * exist (why TTM dropped its huge PFN mappings in 5.16).
+ */
+static inline bool cvm_pmd_mappable(bool struct_pages)
+{
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return false;
+	if (struct_pages)
+		return IS_ENABLED(CONFIG_ARCH_HAS_PTE_DEVMAP);
+	return IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP);
+}
+
+/* memremap_pages() exists only with CONFIG_ZONE_DEVICE. */
+#ifdef CONFIG_ZONE_DEVICE
+static inline void *cvm_memremap_pages(struct dev_pagemap *pgmap, int nid)
+{
+	return memremap_pages(pgmap, nid);
+}
+
+static inline void cvm_memunmap_pages(struct dev_pagemap *pgmap)
+{
+	memunmap_pages(pgmap);
+}
+#else
+static inline void *cvm_memremap_pages(struct dev_pagemap *pgmap, int nid)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void cvm_memunmap_pages(struct dev_pagemap *pgmap)
+{
+}
+#endif
+
+#endif /* CVM_VTLMEM_COMPAT_H */

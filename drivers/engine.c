@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The work engine. The caller's thread hands out chunks, at most
+ * max_inflight at a time, to per-CPU workers on the range's node, and
+ * sleeps killably in between. On a fatal signal or a failure no new chunk
+ * starts; chunks already running finish, so on return the recorded page
+ * states equal what the platform did, page for page.
+ *
+ * CPU hotplug: a chunk queued on a CPU that goes away is run by the
+ * workqueue elsewhere, exactly once; the engine only needs some online CPU.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "engine.h"
+#include "registry.h"
+#include "stats.h"
+
+static unsigned int max_inflight;
+module_param(max_inflight, uint, 0644);
+MODULE_PARM_DESC(max_inflight, "chunks in flight per operation (0: two per online CPU of the node)");
+
+static struct workqueue_struct *engine_wq;
+
+/* One chunk in flight: a work item and what it covers. */
+struct engine_slot {
+	struct work_struct work;
+	struct engine_run *run;
+	unsigned int index;
+	u64 gpn;
+	u64 npages;
+};
+
+/*
+ * One cvm_engine_run() call. A worker clears its slot's bit in @busy, then
+ * drops @inflight, then wakes the caller sleeping on @wq; so when the caller
+ * sees @inflight below @nslots, a free slot exists.
+ */
+struct engine_run {
+	struct cvm_job *job;
+	atomic_t inflight;
+	wait_queue_head_t wq;
+	struct engine_slot *slots;
+	unsigned long *busy;
+	unsigned int nslots;
+};
+
+/**
+ * cvm_job_add() - fold one chunk's outcome into the job
+ * @job: the job
+ * @c: the chunk's outcome
+ */
+void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c)
+{
+	int i;
+
+	spin_lock(&job->lock);
+	job->done += c->done;
+	job->plat.calls += c->plat.calls;
+	job->plat.fallbacks += c->plat.fallbacks;
+	for (i = 0; i < CVM_PSIZE_NR; i++)
+		job->plat.pages[i] += c->plat.pages[i];
+	if (c->err && c->fail_gpn < job->fail_gpn) {
+		job->fail_gpn = c->fail_gpn;
+		job->status = c->status;
+		job->err = c->err;
+	}
+	spin_unlock(&job->lock);
+}
+
+static void engine_work(struct work_struct *work)
+{
+	struct engine_slot *slot = container_of(work, struct engine_slot, work);
+	struct engine_run *run = slot->run;
+	struct cvm_chunk c = { .fail_gpn = U64_MAX };
+
+	run->job->run(run->job, slot->gpn, slot->npages, &c);
+	cvm_job_add(run->job, &c);
+	cvm_stats_chunk();
+	clear_bit(slot->index, run->busy);
+	/* The slot must read free before the caller sees room for one. */
+	smp_mb__after_atomic();
+	atomic_dec(&run->inflight);
+	/* The caller flushes every slot before freeing @run. */
+	wake_up(&run->wq);
+}
+
+static const struct cpumask *node_mask(int node)
+{
+	return node == NUMA_NO_NODE ? cpu_online_mask : cpumask_of_node(node);
+}
+
+static unsigned int node_online_cpus(int node)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_cpu_and(cpu, node_mask(node), cpu_online_mask)
+		n++;
+	return n;
+}
+
+/* The @n-th chunk goes round-robin to the node's online CPUs, or any. */
+static int pick_cpu(int node, u64 n)
+{
+	unsigned int cpu, weight = node_online_cpus(node), k;
+
+	if (!weight)
+		return cpumask_first(cpu_online_mask);
+	k = n % weight;
+	for_each_cpu_and(cpu, node_mask(node), cpu_online_mask)
+		if (!k--)
+			return cpu;
+	return cpumask_first(cpu_online_mask);
+}
+
+static bool job_stopped(struct cvm_job *job)
+{
+	bool stop;
+
+	spin_lock(&job->lock);
+	stop = job->err != 0;
+	spin_unlock(&job->lock);
+	return stop;
+}
+
+static void queue_chunk(struct engine_run *run, u64 gpn, u64 npages, u64 n)
+{
+	unsigned int i = find_first_zero_bit(run->busy, run->nslots);
+	struct engine_slot *slot = &run->slots[i];
+
+	set_bit(i, run->busy);
+	slot->gpn = gpn;
+	slot->npages = npages;
+	atomic_inc(&run->inflight);
+	cpus_read_lock();
+	queue_work_on(pick_cpu(run->job->r->node, n), engine_wq, &slot->work);
+	cpus_read_unlock();
+}
+
+static int engine_alloc(struct engine_run *run, struct cvm_job *job)
+{
+	unsigned int cpus = max(1U, node_online_cpus(job->r->node));
+	unsigned int i;
+
+	run->job = job;
+	run->nslots = max_inflight ? max_inflight : 2 * cpus;
+	atomic_set(&run->inflight, 0);
+	init_waitqueue_head(&run->wq);
+	run->slots = kcalloc(run->nslots, sizeof(*run->slots), GFP_KERNEL);
+	run->busy = bitmap_zalloc(run->nslots, GFP_KERNEL);
+	if (!run->slots || !run->busy) {
+		kfree(run->slots);
+		bitmap_free(run->busy);
+		return -ENOMEM;
+	}
+	for (i = 0; i < run->nslots; i++) {
+		INIT_WORK(&run->slots[i].work, engine_work);
+		run->slots[i].run = run;
+		run->slots[i].index = i;
+	}
+	return 0;
+}
+
+/**
+ * cvm_engine_run() - run a job to completion, failure or a fatal signal
+ * @job: the job; @job->lock and the result fields are initialised here
+ *
+ * With @job->aligned, chunks end on multiples of @job->chunk_pages, so every
+ * chunk but the edges is made of whole aligned large pages; otherwise they
+ * are @job->chunk_pages long from @job->gpn. The caller owns the span's
+ * claims; chunks do not claim.
+ *
+ * Return: 0; the first failing chunk's errno (see @job->fail_gpn); -EINTR
+ * if a fatal signal stopped it (progress in @job->done is still exact);
+ * -ENOMEM.
+ */
+int cvm_engine_run(struct cvm_job *job)
+{
+	struct engine_run run;
+	u64 pos = job->gpn, end = job->gpn + job->npages, n = 0;
+	int ret;
+
+	spin_lock_init(&job->lock);
+	job->done = 0;
+	job->fail_gpn = U64_MAX;
+	job->status = 0;
+	job->err = 0;
+	memset(&job->plat, 0, sizeof(job->plat));
+	ret = engine_alloc(&run, job);
+	if (ret)
+		return ret;
+
+	while (pos < end && !job_stopped(job)) {
+		u64 next = job->aligned ? round_down(pos + job->chunk_pages, job->chunk_pages) :
+					  pos + job->chunk_pages;
+
+		next = min(end, next);
+
+		if (wait_event_killable(run.wq, atomic_read(&run.inflight) < run.nslots)) {
+			spin_lock(&job->lock);
+			if (!job->err)
+				job->err = -EINTR;
+			spin_unlock(&job->lock);
+			break;
+		}
+		queue_chunk(&run, pos, next - pos, n++);
+		pos = next;
+	}
+	/* Running chunks always finish: they own page state. */
+	wait_event(run.wq, !atomic_read(&run.inflight));
+	for (n = 0; n < run.nslots; n++)
+		flush_work(&run.slots[n].work);
+	kfree(run.slots);
+	bitmap_free(run.busy);
+	return job->err;
+}
+
+/**
+ * cvm_engine_init() - create the module's per-CPU workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int cvm_engine_init(void)
+{
+	engine_wq = alloc_workqueue("cvm_vtlmem", WQ_HIGHPRI, 0);
+	return engine_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * cvm_engine_exit() - destroy the workqueue (no job can be running)
+ */
+void cvm_engine_exit(void)
+{
+	destroy_workqueue(engine_wq);
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hyper-V hypercalls as the TLFS encodes them. The same code runs against
+ * the real hypervisor and the simulated one; only cvm_transport.hypercall
+ * differs.
+ *
+ * The rep loop trusts nothing: a result must report progress within
+ * [rep start, rep count], success must eventually mean every rep was done,
+ * a failure must mean some rep was not, and progress never goes backwards.
+ * A violation is -EPROTO, distinct from a plain failure (-EIO).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitfield.h>
+#include <linux/gfp.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/set_memory.h>
+
+#include "hv_abi.h"
+#include "hvcall.h"
+#include "transport.h"
+
+/* TIME_OUT results without any progress tolerated before giving up. */
+#define HV_MAX_STALLS	1000
+
+/*
+ * One input page per CPU. @lock (a local_lock: preemption off, lockdep
+ * visible) makes the page ours from filling it to the end of the rep loop.
+ */
+struct hv_pcpu {
+	local_lock_t lock;
+	void *input;
+};
+
+static DEFINE_PER_CPU(struct hv_pcpu, hv_pcpu) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+static const struct cvm_transport *hv_transport;
+static bool hv_input_shared;
+
+static void hv_free_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct hv_pcpu *p = per_cpu_ptr(&hv_pcpu, cpu);
+
+		if (!p->input)
+			continue;
+		/* A page the host could see goes back private before reuse. */
+		if (hv_input_shared &&
+		    set_memory_encrypted((unsigned long)p->input, 1))
+			continue;	/* leak it rather than recycle it */
+		free_page((unsigned long)p->input);
+		p->input = NULL;
+	}
+}
+
+/**
+ * cvm_hv_init() - allocate the per-CPU input pages and pick the transport
+ * @transport: the real or simulated final trap
+ * @shared_input: the hypervisor reads input through host-visible memory
+ *	(a real SNP/TDX partition): decrypt the input pages
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int cvm_hv_init(const struct cvm_transport *transport, bool shared_input)
+{
+	int cpu;
+
+	hv_transport = transport;
+	hv_input_shared = shared_input;
+	for_each_possible_cpu(cpu) {
+		struct page *page = alloc_pages_node(cpu_to_node(cpu),
+						     GFP_KERNEL | __GFP_ZERO, 0);
+		struct hv_pcpu *p = per_cpu_ptr(&hv_pcpu, cpu);
+
+		if (!page)
+			goto fail;
+		p->input = page_address(page);
+		if (shared_input && set_memory_decrypted((unsigned long)p->input, 1)) {
+			/* Unknown state: never reuse this page. */
+			p->input = NULL;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	hv_free_pages();
+	return -ENOMEM;
+}
+
+/**
+ * cvm_hv_exit() - free the per-CPU input pages
+ */
+void cvm_hv_exit(void)
+{
+	hv_free_pages();
+	hv_transport = NULL;
+}
+
+/**
+ * cvm_hv_transport() - the transport chosen at init
+ *
+ * Return: the transport, for the platform code's instructions.
+ */
+const struct cvm_transport *cvm_hv_transport(void)
+{
+	return hv_transport;
+}
+
+/*
+ * Run one rep hypercall whose input is already in @input until every rep is
+ * done or it fails. @done is relative to this call's elements.
+ */
+static int hv_rep_loop(u16 code, u32 count, void *input, u32 *done, u16 *status,
+		       u64 *calls)
+{
+	unsigned int stalls = 0;
+	u32 start = 0;
+
+	for (;;) {
+		u64 control = FIELD_PREP(HV_CTL_CODE, code) |
+			      FIELD_PREP(HV_CTL_REP_COUNT, count) |
+			      FIELD_PREP(HV_CTL_REP_START, start);
+		u64 result = hv_transport->hypercall(control, input, NULL);
+		u32 completed = FIELD_GET(HV_RES_REPS_DONE, result);
+
+		(*calls)++;
+		*status = FIELD_GET(HV_RES_STATUS, result);
+		*done = start;
+		if (completed < start || completed > count)
+			return -EPROTO;		/* backwards or beyond the request */
+		*done = completed;
+		switch (*status) {
+		case HV_STATUS_SUCCESS:
+			if (completed == count)
+				return 0;
+			if (completed == start)
+				return -EPROTO;	/* "success" that did nothing */
+			break;
+		case HV_STATUS_TIME_OUT:
+			if (completed == count)
+				return -EPROTO;	/* timed out with nothing left */
+			if (completed == start && ++stalls > HV_MAX_STALLS)
+				return -ETIMEDOUT;
+			break;
+		default:
+			/* A failure must leave at least the failing rep undone. */
+			return completed < count ? -EIO : -EPROTO;
+		}
+		start = completed;
+	}
+}
+
+/*
+ * Fill this CPU's input page with @fill and run the rep loop, all with the
+ * page owned. Returns like hv_rep_loop().
+ */
+typedef void (*hv_fill_fn)(void *input, const void *arg);
+
+static int hv_call(u16 code, u32 count, hv_fill_fn fill, const void *arg,
+		   u32 *done, u16 *status, u64 *calls)
+{
+	struct hv_pcpu *p;
+	int ret;
+
+	local_lock(&hv_pcpu.lock);
+	p = this_cpu_ptr(&hv_pcpu);
+	fill(p->input, arg);
+	ret = hv_rep_loop(code, count, p->input, done, status, calls);
+	local_unlock(&hv_pcpu.lock);
+	return ret;
+}
+
+struct accept_args {
+	u64 gpn;
+	u32 attributes;
+};
+
+static void fill_accept(void *input, const void *arg)
+{
+	const struct accept_args *a = arg;
+	struct hv_accept_gpa_pages_input *in = input;
+
+	memset(in, 0, sizeof(*in));
+	in->partition_id = HV_PARTITION_ID_SELF;
+	in->attributes = a->attributes;
+	in->gpn_base = a->gpn;
+}
+
+/* Contiguous page runs: the rep count is the page count, no list. */
+static int hv_run_calls(u16 code, u64 gpn, u64 npages, u32 attributes,
+			struct cvm_hv_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	while (res->done < npages) {
+		struct accept_args a = { gpn + res->done, attributes };
+		u32 n = min_t(u64, npages - res->done, HV_REP_MAX), done;
+		int ret = hv_call(code, n, fill_accept, &a, &done, &res->status,
+				  &res->calls);
+
+		res->done += done;
+		if (ret)
+			return ret;
+		res->status = 0;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * cvm_hv_accept() - HvCallAcceptGpaPages over a contiguous run
+ * @gpn: first page
+ * @npages: pages, any number: split into calls of at most 4095 reps
+ * @attributes: HV_ACCEPT_* attributes word
+ * @res: progress and the failing status
+ *
+ * May sleep between calls.
+ *
+ * Return: 0, -EIO (the hypervisor refused @res->status at page
+ * @gpn + @res->done), -EPROTO (the hypervisor contradicted itself) or
+ * -ETIMEDOUT (it never made progress).
+ */
+int cvm_hv_accept(u64 gpn, u64 npages, u32 attributes, struct cvm_hv_result *res)
+{
+	return hv_run_calls(HVCALL_ACCEPT_GPA_PAGES, gpn, npages, attributes, res);
+}
+
+/**
+ * cvm_hv_unaccept() - HvCallUnacceptGpaPages over a contiguous run
+ * @gpn: first page
+ * @npages: pages
+ * @res: progress and the failing status
+ *
+ * Return: as cvm_hv_accept().
+ */
+int cvm_hv_unaccept(u64 gpn, u64 npages, struct cvm_hv_result *res)
+{
+	return hv_run_calls(HVCALL_UNACCEPT_GPA_PAGES, gpn, npages,
+			    FIELD_PREP(HV_ACCEPT_MEMORY_TYPE, HV_ACCEPT_MEMORY_RAM), res);
+}
+
+static u64 gpn_at(const struct cvm_gpn_list *list, u64 i)
+{
+	return list->gpns ? list->gpns[i] : list->base + i;
+}
+
+struct list_args {
+	const struct cvm_gpn_list *list;
+	u64 first;
+	u32 n;
+	u64 header[2];	/* the call's 16-byte header, already encoded */
+};
+
+static void fill_list(void *input, const void *arg)
+{
+	const struct list_args *a = arg;
+	u64 *gpns = (u64 *)input + 2;
+	u32 i;
+
+	memcpy(input, a->header, sizeof(a->header));
+	for (i = 0; i < a->n; i++)
+		gpns[i] = gpn_at(a->list, a->first + i);
+}
+
+/* List calls: 510 GPNs per input page after the 16-byte header. */
+static int hv_list_calls(u16 code, const struct cvm_gpn_list *list,
+			 const void *header, struct cvm_hv_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	while (res->done < list->count) {
+		struct list_args a = {
+			.list = list,
+			.first = res->done,
+			.n = min_t(u64, list->count - res->done, HV_GPNS_PER_PAGE),
+		};
+		u32 done;
+		int ret;
+
+		memcpy(a.header, header, sizeof(a.header));
+		ret = hv_call(code, a.n, fill_list, &a, &done, &res->status,
+			      &res->calls);
+		res->done += done;
+		if (ret)
+			return ret;
+		res->status = 0;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * cvm_hv_set_visibility() - HvCallModifySparseGpaPageHostVisibility
+ * @list: the pages, batched 510 per call
+ * @visibility: %HV_VISIBILITY_PRIVATE or %HV_VISIBILITY_SHARED
+ * @res: progress and the failing status; @res->done indexes @list
+ *
+ * Return: as cvm_hv_accept().
+ */
+int cvm_hv_set_visibility(const struct cvm_gpn_list *list, u32 visibility,
+			  struct cvm_hv_result *res)
+{
+	struct hv_modify_visibility_input hdr = {
+		.partition_id = HV_PARTITION_ID_SELF,
+		.visibility = visibility,
+	};
+
+	return hv_list_calls(HVCALL_MODIFY_SPARSE_GPA_VISIBILITY, list, &hdr, res);
+}
+
+/**
+ * cvm_hv_protect() - HvCallModifyVtlProtectionMask
+ * @list: the pages, batched 510 per call
+ * @vtl: target VTL, lower than the caller's
+ * @rights: HV_MAP_GPA_* rights @vtl gets
+ * @res: progress and the failing status; @res->done indexes @list
+ *
+ * Return: as cvm_hv_accept().
+ */
+int cvm_hv_protect(const struct cvm_gpn_list *list, u8 vtl, u32 rights,
+		   struct cvm_hv_result *res)
+{
+	struct hv_modify_protection_input hdr = {
+		.partition_id = HV_PARTITION_ID_SELF,
+		.map_flags = rights,
+		.target_vtl = FIELD_PREP(HV_INPUT_VTL_TARGET, vtl) | HV_INPUT_VTL_USE_TARGET,
+	};
+
+	return hv_list_calls(HVCALL_MODIFY_VTL_PROTECTION_MASK, list, &hdr, res);
+}

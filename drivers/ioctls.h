@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The ioctl handlers device.c dispatches to, one file per concept. */
+#ifndef CVM_VTLMEM_IOCTLS_H
+#define CVM_VTLMEM_IOCTLS_H
+
+#include <linux/compiler_types.h>
+
+long cvm_ioctl_add_range(void __user *uarg);
+long cvm_ioctl_remove_range(void __user *uarg);
+long cvm_ioctl_list_ranges(void __user *uarg);
+long cvm_ioctl_query(void __user *uarg);
+long cvm_ioctl_accept(void __user *uarg);
+
+#endif /* CVM_VTLMEM_IOCTLS_H */

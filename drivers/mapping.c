@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The private and shared views of VTL0 memory, and the optional ZONE_DEVICE
+ * struct pages behind them.
+ *
+ * Every open file uses one address_space, that of an inode on a private
+ * pseudo filesystem, so one unmap_mapping_pages() per view reaches every
+ * user mapping of a GPA. The inode is S_DAX because 6.1 offers
+ * ->huge_fault() to a file VMA only when vma_is_dax() (a VM_PFNMAP or
+ * VM_MIXEDMAP VMA is otherwise VM_NO_KHUGEPAGED); on 6.12 it makes PMD
+ * mappings independent of the THP sysfs setting.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pagemap.h>
+#include <linux/pfn_t.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "mapping.h"
+#include "registry.h"
+#include "stats.h"
+
+#define CVM_FS_MAGIC	0x63766d6d	/* "cvmm" */
+
+/* CVM_VTLMEM_SHARED_VIEW as it appears in a page offset. */
+#define CVM_VIEW_PGOFF	(CVM_VTLMEM_SHARED_VIEW >> PAGE_SHIFT)
+
+int (*cvm_lazy_accept_hook)(struct cvm_range *r, u64 gpn);
+
+static struct vfsmount *cvm_mnt;
+static struct inode *cvm_inode;
+
+static int cvm_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, CVM_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/* No .owner: the kernel mount would pin the module whose exit unmounts it. */
+static struct file_system_type cvm_fs_type = {
+	.name = "cvm_vtlmem",
+	.init_fs_context = cvm_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+static u64 cvm_pgoff_gpn(pgoff_t pgoff)
+{
+	return pgoff & ~CVM_VIEW_PGOFF;
+}
+
+static bool cvm_pgoff_shared(pgoff_t pgoff)
+{
+	return pgoff & CVM_VIEW_PGOFF;
+}
+
+/* ZONE_DEVICE pages go in as devmap entries, which GUP follows to the page. */
+static pfn_t cvm_pfn_t(const struct cvm_range *r, u64 gpn)
+{
+	return __pfn_to_pfn_t(gpn, r->pgmap ? PFN_DEV | PFN_MAP : PFN_DEV);
+}
+
+/* Per range, and in the module's statistics (debugfs). */
+static void cvm_count_fault(struct cvm_range *r, bool huge)
+{
+	atomic64_inc(&r->faults[huge]);
+	cvm_stats_fault(huge);
+}
+
+/*
+ * Take @r->map_lock for read with pages [@gpn, @gpn + @npages) in the state
+ * the view needs. A lazy range accepts on the first touch of its private
+ * view: the hook takes map_lock itself, so it runs unlocked and the state
+ * is checked again after it.
+ *
+ * Return: 0 with the lock held, else a VM_FAULT_* code without it.
+ */
+static vm_fault_t cvm_view_lock(struct cvm_range *r, u64 gpn, u64 npages,
+				u64 touched, bool shared)
+{
+	enum cvm_page_state want = shared ? CVM_PS_SHARED : CVM_PS_PRIVATE;
+	int (*accept)(struct cvm_range *r, u64 gpn);
+	int err;
+
+	down_read(&r->map_lock);
+	if (cvm_pages_in_state(r, gpn, npages, want))
+		return 0;
+	accept = READ_ONCE(cvm_lazy_accept_hook);
+	if (shared || !accept || !(r->flags & CVM_VTLMEM_RANGE_LAZY) ||
+	    cvm_page_state(r, touched) != CVM_PS_UNACCEPTED) {
+		up_read(&r->map_lock);
+		return VM_FAULT_SIGBUS;
+	}
+	up_read(&r->map_lock);
+
+	err = accept(r, touched);
+	if (err)
+		return vmf_error(err);
+
+	down_read(&r->map_lock);
+	if (cvm_pages_in_state(r, gpn, npages, want))
+		return 0;
+	up_read(&r->map_lock);
+	return VM_FAULT_SIGBUS;
+}
+
+static vm_fault_t cvm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct cvm_range *r = vma->vm_private_data;
+	u64 gpn = cvm_pgoff_gpn(vmf->pgoff);
+	vm_fault_t ret;
+
+	ret = cvm_view_lock(r, gpn, 1, gpn, cvm_pgoff_shared(vmf->pgoff));
+	if (ret)
+		return ret;
+	if (r->pgmap)
+		ret = vmf_insert_mixed(vma, vmf->address, cvm_pfn_t(r, gpn));
+	else
+		ret = vmf_insert_pfn(vma, vmf->address, gpn);
+	up_read(&r->map_lock);
+
+	if (ret == VM_FAULT_NOPAGE)
+		cvm_count_fault(r, false);
+	return ret;
+}
+
+/* Caller holds r->map_lock for read with the whole unit in the right state. */
+static vm_fault_t cvm_insert_pmd(struct vm_fault *vmf, struct cvm_range *r, u64 gpn)
+{
+	pmd_t pmd = READ_ONCE(*vmf->pmd);
+	vm_fault_t ret;
+
+	/*
+	 * A racing 4 KiB fault may have installed a page table since the core
+	 * saw this PMD empty; vmf_insert_pfn_pmd() would warn on a write.
+	 */
+	if (!pmd_none(pmd) && !pmd_leaf(pmd))
+		return VM_FAULT_FALLBACK;
+	ret = vmf_insert_pfn_pmd(vmf, cvm_pfn_t(r, gpn), vmf->flags & FAULT_FLAG_WRITE);
+	if (ret == VM_FAULT_NOPAGE)
+		cvm_count_fault(r, true);
+	return ret;
+}
+
+/* Map the 2 MiB unit around the fault with one PMD, or let 4 KiB faults do it. */
+static vm_fault_t cvm_pmd_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct cvm_range *r = vma->vm_private_data;
+	unsigned long addr = vmf->address & PMD_MASK;
+	pgoff_t pgoff = linear_page_index(vma, addr);
+	u64 gpn = cvm_pgoff_gpn(pgoff);
+	vm_fault_t ret;
+
+	/* The VMA lies inside the range (cvm_mmap()), so the unit does too. */
+	if (!cvm_pmd_mappable(r->pgmap) || addr < vma->vm_start ||
+	    addr + PMD_SIZE > vma->vm_end || !IS_ALIGNED(gpn, CVM_UNIT_PAGES))
+		return VM_FAULT_FALLBACK;
+	if (cvm_view_lock(r, gpn, CVM_UNIT_PAGES, cvm_pgoff_gpn(vmf->pgoff),
+			  cvm_pgoff_shared(pgoff)))
+		return VM_FAULT_FALLBACK;
+	ret = cvm_insert_pmd(vmf, r, gpn);
+	up_read(&r->map_lock);
+	return ret;
+}
+
+static vm_fault_t cvm_huge_fault(struct vm_fault *vmf, CVM_FAULT_SIZE size)
+{
+	if (size != CVM_FAULT_PMD)
+		return VM_FAULT_FALLBACK;
+	return cvm_pmd_fault(vmf);
+}
+
+/*
+ * Each VMA, including those made by a split, fork or mremap (all of which
+ * call ->open), holds the range against REMOVE_RANGE until ->close, which
+ * runs after its PTEs are gone.
+ */
+static void cvm_vma_open(struct vm_area_struct *vma)
+{
+	struct cvm_range *r = vma->vm_private_data;
+
+	atomic_inc(&r->mappings);
+}
+
+static void cvm_vma_close(struct vm_area_struct *vma)
+{
+	struct cvm_range *r = vma->vm_private_data;
+
+	atomic_dec(&r->mappings);
+}
+
+static const struct vm_operations_struct cvm_vm_ops = {
+	.open = cvm_vma_open,
+	.close = cvm_vma_close,
+	.fault = cvm_fault,
+	.huge_fault = cvm_huge_fault,
+};
+
+/**
+ * cvm_mmap() - map a view of one registered range
+ * @file: an open /dev/cvm_vtlmem
+ * @vma: the new VMA; its offset is the GPA, with CVM_VTLMEM_SHARED_VIEW set
+ *	for the shared view
+ *
+ * Pages are mapped at fault time, each only while its state allows the
+ * view. Ranges without struct pages are VM_PFNMAP | VM_IO, so GUP on them
+ * fails with EFAULT; ranges with struct pages are VM_MIXEDMAP.
+ *
+ * Return: 0; -EINVAL for a private mapping or a span that is not inside one
+ * registered range.
+ */
+int cvm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct cvm_range *r;
+
+	/* Copy-on-write would turn guest memory into anonymous pages. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	r = cvm_range_get(cvm_pgoff_gpn(vma->vm_pgoff), vma_pages(vma));
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+
+	/*
+	 * VM_DONTEXPAND refuses mremap() growth beyond the range. VM_HUGEPAGE
+	 * asks for PMDs where the THP setting is "madvise" and S_DAX is 0
+	 * (no CONFIG_FS_DAX).
+	 */
+	cvm_vm_flags_set(vma, (r->pgmap ? VM_MIXEDMAP : VM_PFNMAP | VM_IO) |
+			 VM_DONTEXPAND | VM_DONTDUMP | VM_HUGEPAGE);
+	/*
+	 * Host-visible pages are mapped without the C-bit (SNP) or with the
+	 * shared bit (TDX). That bit is in _PAGE_CHG_MASK, so it survives
+	 * vma_set_page_prot() after this and mprotect() later.
+	 */
+	if (cvm_pgoff_shared(vma->vm_pgoff))
+		vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
+	vma->vm_ops = &cvm_vm_ops;
+	vma->vm_private_data = r;
+	atomic_inc(&r->mappings);
+	cvm_range_put(r);
+	return 0;
+}
+
+/**
+ * cvm_zap() - unmap a GPA span from every user mapping, in both views
+ * @gpn: first page
+ * @npages: number of pages
+ *
+ * A PMD that covers part of the span goes whole. Context: process or
+ * workqueue; sleeps. Must not be called with the range's map_lock held
+ * for read, or from a fault.
+ */
+void cvm_zap(u64 gpn, u64 npages)
+{
+	struct address_space *mapping = cvm_inode->i_mapping;
+
+	unmap_mapping_pages(mapping, gpn, npages, true);
+	unmap_mapping_pages(mapping, gpn | CVM_VIEW_PGOFF, npages, true);
+}
+
+/**
+ * cvm_mapping_open() - make a new file use the module's address space
+ * @file: the file being opened
+ */
+void cvm_mapping_open(struct file *file)
+{
+	file->f_mapping = cvm_inode->i_mapping;
+}
+
+/**
+ * cvm_mapping_init() - create the address space every open file shares
+ *
+ * Return: 0 or a negative errno.
+ */
+int cvm_mapping_init(void)
+{
+	struct inode *inode;
+
+	cvm_mnt = kern_mount(&cvm_fs_type);
+	if (IS_ERR(cvm_mnt))
+		return PTR_ERR(cvm_mnt);
+	inode = alloc_anon_inode(cvm_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		kern_unmount(cvm_mnt);
+		return PTR_ERR(inode);
+	}
+	inode->i_flags |= S_DAX;
+	cvm_inode = inode;
+	return 0;
+}
+
+/**
+ * cvm_mapping_exit() - release the address space (no file may be open)
+ */
+void cvm_mapping_exit(void)
+{
+	iput(cvm_inode);
+	kern_unmount(cvm_mnt);
+}
+
+/**
+ * cvm_pages_create() - back a range with ZONE_DEVICE struct pages
+ * @r: a range, 2 MiB aligned, not yet visible to mmap
+ *
+ * GUP, O_DIRECT and process_vm_readv() then work on its user mappings. The
+ * memmap costs 64 bytes per 4 KiB page, allocated on @r->node.
+ *
+ * Return: 0; -EOPNOTSUPP without CONFIG_ZONE_DEVICE; -ENOMEM; or the error
+ * of memremap_pages().
+ */
+int cvm_pages_create(struct cvm_range *r)
+{
+	struct dev_pagemap *pgmap = kzalloc(sizeof(*pgmap), GFP_KERNEL);
+	void *addr;
+
+	if (!pgmap)
+		return -ENOMEM;
+	pgmap->type = MEMORY_DEVICE_GENERIC;
+	pgmap->range.start = PFN_PHYS(r->gpn);
+	pgmap->range.end = PFN_PHYS(r->gpn + r->npages) - 1;
+	pgmap->nr_range = 1;
+	addr = cvm_memremap_pages(pgmap, r->node);
+	if (IS_ERR(addr)) {
+		if (PTR_ERR(addr) == -EOPNOTSUPP)
+			pr_warn("struct pages need a kernel with CONFIG_ZONE_DEVICE\n");
+		else
+			pr_warn("struct pages for %#llx-%#llx: %pe\n",
+				pgmap->range.start, pgmap->range.end, addr);
+		kfree(pgmap);
+		return PTR_ERR(addr);
+	}
+	r->pgmap = pgmap;
+	return 0;
+}
+
+/**
+ * cvm_pages_destroy() - free a range's struct pages
+ * @r: a range that no VMA maps and whose pages nobody pins
+ *	(cvm_pages_pinned())
+ */
+void cvm_pages_destroy(struct cvm_range *r)
+{
+	if (!r->pgmap)
+		return;
+	cvm_memunmap_pages(r->pgmap);
+	kfree(r->pgmap);
+	r->pgmap = NULL;
+}
+
+/**
+ * cvm_pages_pinned() - does anything hold a reference on a span's pages?
+ * @r: the range
+ * @gpn: first page, inside @r
+ * @npages: pages, inside @r
+ *
+ * GUP (O_DIRECT, process_vm_readv(), io_uring buffers) takes references
+ * that outlive the zap of a PTE and even the VMA. Freeing the struct pages
+ * or changing the state of a page under such a reference is unsafe.
+ * Context: may sleep.
+ *
+ * Return: true if a page of the span has a reference beyond the one
+ * memremap_pages() gives it; false for a range without struct pages.
+ */
+bool cvm_pages_pinned(const struct cvm_range *r, u64 gpn, u64 npages)
+{
+	u64 i;
+
+	if (!r->pgmap)
+		return false;
+	for (i = 0; i < npages; i++) {
+		if (page_ref_count(pfn_to_page(gpn + i)) != 1)
+			return true;
+		if (!((i + 1) % CVM_UNIT_PAGES))
+			cond_resched();
+	}
+	return false;
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The platform table in use, and the hypercall-based pieces several
+ * platforms share: host visibility (VBS, SNP, TDX) and VTL protection masks
+ * (non-isolated, VBS).
+ */
+#include <linux/bitfield.h>
+#include <linux/sizes.h>
+
+#include "cvm_vtlmem.h"
+#include "hv_abi.h"
+#include "hvcall.h"
+#include "platform.h"
+
+/**
+ * cvm_platform() - the operations of the partition's isolation type
+ *
+ * Return: the table selected by cvm.isolation.
+ */
+const struct cvm_platform_ops *cvm_platform(void)
+{
+	switch (cvm.isolation) {
+	case CVM_VTLMEM_ISOLATION_VBS:
+		return &cvm_platform_vbs;
+	case CVM_VTLMEM_ISOLATION_SNP:
+		return &cvm_platform_snp;
+	case CVM_VTLMEM_ISOLATION_TDX:
+		return &cvm_platform_tdx;
+	default:
+		return &cvm_platform_none;
+	}
+}
+
+static void take_hv_result(struct cvm_plat_result *res, const struct cvm_hv_result *hv)
+{
+	res->done = hv->done;
+	res->status = hv->status;
+	res->calls += hv->calls;
+	res->pages[CVM_PSIZE_4K] += hv->done;
+}
+
+/**
+ * cvm_platform_hv_visibility() - host visibility through the hypercall
+ * @list: pages to change
+ * @shared: true for host-visible, false for private
+ * @res: progress, indexed like @list
+ *
+ * Return: as the hypercall layer.
+ */
+int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
+			       struct cvm_plat_result *res)
+{
+	struct cvm_hv_result hv;
+	int ret;
+
+	ret = cvm_hv_set_visibility(list, shared ? HV_VISIBILITY_SHARED :
+				    HV_VISIBILITY_PRIVATE, &hv);
+	take_hv_result(res, &hv);
+	return ret;
+}
+
+/**
+ * cvm_platform_hv_rights() - lower-VTL rights through
+ *	HvCallModifyVtlProtectionMask
+ * @span: pages to change
+ * @vtl: target VTL (0 or 1)
+ * @rights: HV_MAP_GPA_* rights
+ * @res: progress
+ *
+ * Return: as the hypercall layer.
+ */
+int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
+			   struct cvm_plat_result *res)
+{
+	struct cvm_gpn_list list = { .base = span->gpn, .count = span->npages };
+	struct cvm_hv_result hv;
+	int ret;
+
+	ret = cvm_hv_protect(&list, vtl, rights, &hv);
+	take_hv_result(res, &hv);
+	return ret;
+}
+
+/* Non-isolated: memory is usable as it is; only protections exist. */
+static int none_accept(const struct cvm_span *span, struct cvm_plat_result *res)
+{
+	res->done = span->npages;
+	res->pages[CVM_PSIZE_4K] += span->npages;
+	return 0;
+}
+
+static int none_unaccept(const struct cvm_span *span, struct cvm_plat_result *res)
+{
+	res->done = span->npages;
+	return 0;
+}
+
+const struct cvm_platform_ops cvm_platform_none = {
+	.isolation = CVM_VTLMEM_ISOLATION_NONE,
+	.zeroes_on_accept = false,
+	.page_sizes = SZ_4K,
+	.accept = none_accept,
+	.unaccept = none_unaccept,
+	.set_rights = cvm_platform_hv_rights,
+};

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Platform operations: one table per isolation type turns "accept these
+ * pages", "give VTL0 these rights", "make these pages host-visible" into
+ * the hypercalls and instructions that platform needs, large pages first.
+ */
+#ifndef CVM_VTLMEM_PLATFORM_H
+#define CVM_VTLMEM_PLATFORM_H
+
+#include <linux/types.h>
+#include <linux/cvm_vtlmem.h>
+
+struct cvm_gpn_list;
+
+/**
+ * struct cvm_span - a contiguous run of pages and its kernel mapping
+ * @gpn: first guest page number
+ * @npages: number of 4 KiB pages
+ * @kva: kernel address of @gpn (write-back, private); SNP instructions take
+ *	virtual addresses
+ */
+struct cvm_span {
+	u64 gpn;
+	u64 npages;
+	void *kva;
+};
+
+/* Page sizes, as indexes into cvm_plat_result.pages. */
+enum cvm_psize { CVM_PSIZE_4K, CVM_PSIZE_2M, CVM_PSIZE_1G, CVM_PSIZE_NR };
+
+/**
+ * struct cvm_plat_result - what a platform operation achieved
+ * @done: pages completed, in order from the start of the request; on
+ *	failure the page at @done failed
+ * @status: the platform's status for that page (HV_STATUS_*, PVALIDATE or
+ *	RMPADJUST code, TDX completion code), 0 if none
+ * @calls: hypercalls and instructions issued
+ * @pages: pages completed per page size (in 4 KiB pages)
+ * @fallbacks: large units retried at a smaller size
+ */
+struct cvm_plat_result {
+	u64 done;
+	u64 status;
+	u64 calls;
+	u64 pages[CVM_PSIZE_NR];
+	u64 fallbacks;
+};
+
+/**
+ * struct cvm_platform_ops - what one isolation type does
+ * @isolation: the isolation type
+ * @zeroes_on_accept: accepted pages read as zero without our help
+ * @page_sizes: bit mask of the sizes it accepts at (SZ_4K | ...)
+ * @accept: accept @span (every page unaccepted and private) for VTL0
+ * @unaccept: give up acceptance of @span (before it goes host-visible)
+ * @set_rights: set the rights lower VTL @vtl has on the accepted @span
+ * @set_visibility: change host visibility; NULL where the platform has no
+ *	such concept
+ *
+ * Each returns 0 or a negative errno, with @res saying exactly how far it
+ * got: -EIO for a refusal, -EPROTO for a hypervisor that contradicted
+ * itself or the paravisor's records, -ETIMEDOUT for one that made no
+ * progress, -EOPNOTSUPP for what the platform cannot do. May sleep.
+ */
+struct cvm_platform_ops {
+	enum cvm_vtlmem_isolation isolation;
+	bool zeroes_on_accept;
+	u32 page_sizes;
+	int (*accept)(const struct cvm_span *span, struct cvm_plat_result *res);
+	int (*unaccept)(const struct cvm_span *span, struct cvm_plat_result *res);
+	int (*set_rights)(const struct cvm_span *span, u8 vtl, u32 rights,
+			  struct cvm_plat_result *res);
+	int (*set_visibility)(const struct cvm_gpn_list *list, bool shared,
+			      struct cvm_plat_result *res);
+};
+
+extern const struct cvm_platform_ops cvm_platform_none;
+extern const struct cvm_platform_ops cvm_platform_vbs;
+extern const struct cvm_platform_ops cvm_platform_snp;
+extern const struct cvm_platform_ops cvm_platform_tdx;
+
+const struct cvm_platform_ops *cvm_platform(void);
+int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
+			       struct cvm_plat_result *res);
+int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
+			   struct cvm_plat_result *res);
+
+#endif /* CVM_VTLMEM_PLATFORM_H */

@@ -1,0 +1,1175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The simulated hypervisor: a strict model of Hyper-V's memory hypercalls
+ * and of the SNP and TDX page instructions for the RAM given by sim_ram=,
+ * behind the same transport interface as the real trap.
+ *
+ * Locking: page state lives in a u16 per page. Operations of at most 2M
+ * take their 1G unit's rwlock for read, then their 2M unit's spinlock; 1G
+ * operations (and 4K ones that must split a 1G page) take the 1G rwlock
+ * for write. Page contents are written after the locks are dropped, while
+ * the unit is marked busy: other operations on that unit wait for the
+ * write, so each page's state change and its contents stay one atomic step.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
+
+#include <linux/bitfield.h>
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/ktime.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pgtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "cvm_vtlmem.h"
+#include "hv_abi.h"
+#include "sim_internal.h"
+#include "transport.h"
+
+struct sim_hv sim_hv;
+
+static char *sim_ram;
+module_param(sim_ram, charp, 0444);
+MODULE_PARM_DESC(sim_ram, "simulated VTL0 RAM as SIZE@BASE, reserved with memmap=");
+
+static ulong sim_call_ns, sim_page_4k_ns, sim_page_2m_ns, sim_page_1g_ns;
+module_param(sim_call_ns, ulong, 0644);
+MODULE_PARM_DESC(sim_call_ns, "simulated cost of a hypercall or instruction, ns");
+module_param(sim_page_4k_ns, ulong, 0644);
+MODULE_PARM_DESC(sim_page_4k_ns, "simulated cost per 4K page processed, ns");
+module_param(sim_page_2m_ns, ulong, 0644);
+MODULE_PARM_DESC(sim_page_2m_ns, "simulated cost per 2M page processed, ns");
+module_param(sim_page_1g_ns, ulong, 0644);
+MODULE_PARM_DESC(sim_page_1g_ns, "simulated cost per 1G page processed, ns");
+
+#define SIM_4K		0
+#define SIM_2M		1
+#define SIM_1G		2
+#define SIM_RIGHTS(vtl)	(0xFU << (SIM_PAGE_VTL0_SHIFT + 4 * (vtl)))
+#define SIM_ALL_RIGHTS	(SIM_RIGHTS(0) | SIM_RIGHTS(1))
+/* sim_apply() internal results, never returned to a caller. */
+#define SIM_NEED_BIG	(~0ULL)		/* retry under the 1G write lock */
+#define SIM_BUSY	(~0ULL - 1)	/* contents being written, retry */
+
+#define TDX_GPA_LEVEL		GENMASK_ULL(2, 0)
+#define TDX_GPA_RESERVED	(GENMASK_ULL(11, 3) | GENMASK_ULL(63, 52))
+#define TDX_ATTR_FIELD_OK	(TDX_L2_ATTR_RIGHTS | TDX_L2_ATTR_SVE | TDX_L2_ATTR_VALID)
+
+/**
+ * struct sim_op - one state change on a naturally aligned span
+ * @gpn: first page of the span
+ * @level: span size, SIM_4K, SIM_2M or SIM_1G
+ * @big: the 1G write lock is held instead of the 2M unit lock
+ * @fn: checks and commits the change under the locks; returns the status
+ * @arg: argument of @fn (new bits, visibility, validate)
+ * @mask: second argument of @fn (bits to replace)
+ * @no_update: PVALIDATE found the page already in the requested state
+ * @fill: contents to write once the locks are dropped
+ * @fill_byte: what to write
+ * @fill_mask: pages of the span to write (spans up to 2M; 1G writes all)
+ */
+struct sim_op {
+	u64 gpn;
+	unsigned int level;
+	bool big;
+	u64 (*fn)(struct sim_op *op);
+	u64 arg;
+	u16 mask;
+	bool no_update;
+	bool fill;
+	u8 fill_byte;
+	DECLARE_BITMAP(fill_mask, SIM_UNIT_PAGES);
+};
+
+static u64 sim_level_pages(unsigned int level)
+{
+	return 1ULL << (SIM_UNIT_SHIFT * level);
+}
+
+static u16 pg_get(u64 gpn)
+{
+	return READ_ONCE(sim_hv.pages[gpn - sim_hv.base_gpn]);
+}
+
+static void pg_set(u64 gpn, u16 state)
+{
+	WRITE_ONCE(sim_hv.pages[gpn - sim_hv.base_gpn], state);
+}
+
+static unsigned int pg_size(u16 s)
+{
+	return FIELD_GET(SIM_PAGE_SIZE_MASK, s);
+}
+
+static bool pg_shared(u16 s)
+{
+	return FIELD_GET(SIM_PAGE_VIS_MASK, s) != HV_VISIBILITY_PRIVATE;
+}
+
+/* Accepting resets the lower VTLs' rights and ends host control. */
+static u16 pg_accept(u16 s, unsigned int size)
+{
+	s &= ~(SIM_PAGE_SIZE_MASK | SIM_PAGE_TAINTED | SIM_ALL_RIGHTS);
+	return s | SIM_PAGE_ACCEPTED | FIELD_PREP(SIM_PAGE_SIZE_MASK, size);
+}
+
+static u16 pg_unaccept(u16 s)
+{
+	return s & ~(SIM_PAGE_ACCEPTED | SIM_PAGE_SIZE_MASK | SIM_ALL_RIGHTS);
+}
+
+static unsigned long sim_unit(u64 gpn)
+{
+	return (gpn >> SIM_UNIT_SHIFT) - sim_hv.first_unit;
+}
+
+static rwlock_t *sim_gig_lock(u64 gpn)
+{
+	return &sim_hv.gig_lock[(gpn >> SIM_GIG_SHIFT) - sim_hv.first_gig];
+}
+
+/**
+ * sim_span_ok() - whether pages [@gpn, @gpn + @n) are all simulated RAM
+ * @gpn: first page
+ * @n: number of pages, at least 1
+ *
+ * Return: true if the whole span is inside sim RAM.
+ */
+bool sim_span_ok(u64 gpn, u64 n)
+{
+	return n && n <= sim_hv.npages && gpn >= sim_hv.base_gpn &&
+	       gpn - sim_hv.base_gpn <= sim_hv.npages - n;
+}
+
+/* Units [first, last) whose busy bits cover @op's locked region. */
+static void sim_busy_range(const struct sim_op *op, bool locked,
+			   unsigned long *first, unsigned long *last)
+{
+	u64 n = sim_level_pages(op->level), start = op->gpn;
+
+	if (locked && op->big) {
+		n = sim_level_pages(SIM_1G);
+		start = round_down(op->gpn, n);
+	}
+	*first = start < sim_hv.base_gpn ? 0 : sim_unit(start);
+	*last = min_t(u64, sim_unit(start + n - 1) + 1, sim_hv.nr_units);
+}
+
+static bool sim_busy(const struct sim_op *op)
+{
+	unsigned long first, last;
+
+	sim_busy_range(op, true, &first, &last);
+	if (find_next_bit(sim_hv.busy, last, first) < last)
+		return true;
+	/* Pairs with clear_bit_unlock(): see the contents written. */
+	smp_acquire__after_ctrl_dep();
+	return false;
+}
+
+static void sim_busy_mark(const struct sim_op *op, bool on)
+{
+	unsigned long u, first, last;
+
+	sim_busy_range(op, false, &first, &last);
+	for (u = first; u < last; u++) {
+		if (on)
+			set_bit(u, sim_hv.busy);
+		else
+			clear_bit_unlock(u, sim_hv.busy);
+	}
+}
+
+/* Under the locks: wait out content writes, run the model, claim the unit. */
+static u64 sim_step(struct sim_op *op)
+{
+	u64 ret;
+
+	if (sim_busy(op))
+		return SIM_BUSY;
+	op->fill = false;
+	bitmap_zero(op->fill_mask, SIM_UNIT_PAGES);
+	ret = op->fn(op);
+	if (ret != SIM_NEED_BIG && op->fill) {
+		/* A waiter spins on this CPU's write: never be preempted. */
+		preempt_disable();
+		sim_busy_mark(op, true);
+	}
+	return ret;
+}
+
+static u64 sim_step_small(struct sim_op *op)
+{
+	rwlock_t *gig = sim_gig_lock(op->gpn);
+	spinlock_t *unit = &sim_hv.unit_lock[sim_unit(op->gpn)];
+	u64 ret;
+
+	read_lock(gig);
+	spin_lock(unit);
+	ret = sim_step(op);
+	spin_unlock(unit);
+	read_unlock(gig);
+	return ret;
+}
+
+static u64 sim_step_big(struct sim_op *op)
+{
+	rwlock_t *gig = sim_gig_lock(op->gpn);
+	u64 ret;
+
+	write_lock(gig);
+	ret = sim_step(op);
+	write_unlock(gig);
+	return ret;
+}
+
+static void sim_fill(const struct sim_op *op)
+{
+	u64 i, n = sim_level_pages(op->level);
+	u8 *va = sim_hv.map + ((op->gpn - sim_hv.base_gpn) << PAGE_SHIFT);
+
+	for (i = 0; i < n; i++, va += PAGE_SIZE)
+		if (n > SIM_UNIT_PAGES || test_bit(i, op->fill_mask))
+			memset(va, op->fill_byte, PAGE_SIZE);
+}
+
+/* Run @op->fn atomically on its span; write the contents it asked for. */
+static u64 sim_apply(struct sim_op *op)
+{
+	u64 ret;
+
+	op->big = op->level == SIM_1G;
+	for (;;) {
+		ret = op->big ? sim_step_big(op) : sim_step_small(op);
+		if (ret == SIM_NEED_BIG)
+			op->big = true;
+		else if (ret == SIM_BUSY)
+			cpu_relax();
+		else
+			break;
+	}
+	if (op->fill) {
+		sim_fill(op);
+		sim_busy_mark(op, false);
+		preempt_enable();
+	}
+	return ret;
+}
+
+/* Ask for page @gpn of @op's span to be filled with @byte. */
+static void sim_fill_later(struct sim_op *op, u64 gpn, u8 byte)
+{
+	op->fill = true;
+	op->fill_byte = byte;
+	if (op->level < SIM_1G)
+		__set_bit(gpn - op->gpn, op->fill_mask);
+}
+
+/*
+ * The host splits the large page holding @gpn so that this 4K page can
+ * change alone; the rest of it stays accepted, now at 4K.
+ */
+static u64 sim_split(struct sim_op *op, u64 gpn)
+{
+	u16 s = pg_get(gpn);
+	u64 i, n, first;
+
+	if (!(s & SIM_PAGE_ACCEPTED) || pg_size(s) == SIM_4K)
+		return 0;
+	if (pg_size(s) == SIM_1G && !op->big)
+		return SIM_NEED_BIG;
+	n = sim_level_pages(pg_size(s));
+	first = round_down(gpn, n);
+	for (i = first; i < first + n; i++)
+		pg_set(i, pg_get(i) & ~SIM_PAGE_SIZE_MASK);
+	for (i = first; i < first + n; i += SIM_UNIT_PAGES)
+		set_bit(sim_unit(i), sim_hv.smashed);
+	return 0;
+}
+
+/*
+ * Busy-wait the simulated cost on the clock: ndelay()'s calibration runs
+ * about 40% short under QEMU TCG, where the test rig runs.
+ */
+static void sim_spend(u64 ns)
+{
+	u64 end;
+
+	if (!ns)
+		return;
+	end = ktime_get_ns() + ns;
+	while (ktime_get_ns() < end)
+		cpu_relax();
+}
+
+/* Count one operation and spend its cost; no lock may be held. */
+static void sim_account(enum cvm_sim_op op, u32 reps, bool failed, u64 ns)
+{
+	struct sim_pcpu __percpu *pc = sim_hv.pcpu;
+
+	this_cpu_inc(pc->calls);
+	this_cpu_inc(pc->op[op].calls);
+	this_cpu_add(pc->op[op].reps, reps);
+	if (failed)
+		this_cpu_inc(pc->op[op].failures);
+	sim_spend(ns + READ_ONCE(sim_call_ns));
+}
+
+static u64 sim_page_ns(unsigned int level)
+{
+	static ulong *const cost[] = { &sim_page_4k_ns, &sim_page_2m_ns, &sim_page_1g_ns };
+
+	return READ_ONCE(*cost[level]);
+}
+
+/* ---- Hypercalls ---- */
+
+/**
+ * struct sim_hc - one hypercall being decoded and run
+ * @input: the input page
+ * @desc: what the call code names
+ * @count: rep count
+ * @start: rep start index
+ * @done: reps completed, as reported
+ * @reps: reps actually processed by this call
+ * @gpns: element list of list calls, else NULL
+ * @gpn_base: first page of accept/unaccept
+ * @arg: element argument decoded from the header
+ * @mask: second element argument
+ * @ns: simulated cost of the pages processed
+ */
+struct sim_hc {
+	const void *input;
+	const struct sim_hc_desc *desc;
+	u32 count;
+	u32 start;
+	u32 done;
+	u32 reps;
+	const u64 *gpns;
+	u64 gpn_base;
+	u64 arg;
+	u16 mask;
+	u64 ns;
+};
+
+/**
+ * struct sim_hc_desc - a hypercall the simulation implements
+ * @code: call code
+ * @op: counter row
+ * @isolations: BIT() of each isolation type that allows it
+ * @list: the input has a GPN list after a 16-byte header
+ * @header: checks the header, fills the element arguments
+ * @fn: the per-element model, run by sim_apply()
+ */
+struct sim_hc_desc {
+	u16 code;
+	enum cvm_sim_op op;
+	u8 isolations;
+	bool list;
+	u16 (*header)(struct sim_hc *hc);
+	u64 (*fn)(struct sim_op *op);
+};
+
+static u16 hv_visibility_header(struct sim_hc *hc)
+{
+	const struct hv_modify_visibility_input *in = hc->input;
+
+	if (in->partition_id != HV_PARTITION_ID_SELF || in->reserved ||
+	    (in->visibility != HV_VISIBILITY_PRIVATE &&
+	     in->visibility != HV_VISIBILITY_SHARED))
+		return HV_STATUS_INVALID_PARAMETER;
+	hc->arg = in->visibility;
+	hc->gpns = hc->input + sizeof(*in);
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 hv_visibility_fn(struct sim_op *op)
+{
+	u16 s = pg_get(op->gpn);
+	u64 ret;
+
+	if (op->arg == HV_VISIBILITY_PRIVATE) {
+		if (pg_shared(s))
+			pg_set(op->gpn, SIM_PAGE_TAINTED);
+		return HV_STATUS_SUCCESS;
+	}
+	if (s & SIM_PAGE_ACCEPTED) {
+		/* VBS and SNP want it unaccepted first; TDX drops it itself. */
+		if (cvm.isolation != CVM_VTLMEM_ISOLATION_TDX)
+			return HV_STATUS_ACCESS_DENIED;
+		ret = sim_split(op, op->gpn);
+		if (ret)
+			return ret;
+	}
+	pg_set(op->gpn, FIELD_PREP(SIM_PAGE_VIS_MASK, HV_VISIBILITY_SHARED) |
+			SIM_PAGE_TAINTED);
+	return HV_STATUS_SUCCESS;
+}
+
+static u16 hv_accept_header(struct sim_hc *hc)
+{
+	const struct hv_accept_gpa_pages_input *in = hc->input;
+	u32 attr = in->attributes;
+
+	if (in->partition_id != HV_PARTITION_ID_SELF ||
+	    (attr & HV_ACCEPT_RESERVED) ||
+	    FIELD_GET(HV_ACCEPT_MEMORY_TYPE, attr) != HV_ACCEPT_MEMORY_RAM ||
+	    FIELD_GET(HV_ACCEPT_VISIBILITY, attr) != HV_VISIBILITY_PRIVATE)
+		return HV_STATUS_INVALID_PARAMETER;
+	hc->arg = 0;
+	/* VTL set bit 1: VTL1 starts with vtl_permission_set[0]. */
+	if (FIELD_GET(HV_ACCEPT_VTL_SET, attr) & BIT(1)) {
+		if (in->vtl_permission_set[0] & ~HV_MAP_GPA_ALL)
+			return HV_STATUS_INVALID_PARAMETER;
+		hc->arg = in->vtl_permission_set[0] << SIM_PAGE_VTL1_SHIFT;
+	}
+	hc->gpn_base = in->gpn_base;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 hv_accept_fn(struct sim_op *op)
+{
+	u16 s = pg_get(op->gpn);
+
+	if (pg_shared(s) || (s & SIM_PAGE_ACCEPTED))
+		return HV_STATUS_OPERATION_DENIED;
+	pg_set(op->gpn, pg_accept(s, SIM_4K) | op->arg);
+	sim_fill_later(op, op->gpn, 0);
+	return HV_STATUS_SUCCESS;
+}
+
+static u16 hv_unaccept_header(struct sim_hc *hc)
+{
+	const struct hv_accept_gpa_pages_input *in = hc->input;
+
+	if (in->partition_id != HV_PARTITION_ID_SELF ||
+	    (in->attributes & HV_ACCEPT_RESERVED))
+		return HV_STATUS_INVALID_PARAMETER;
+	hc->gpn_base = in->gpn_base;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 hv_unaccept_fn(struct sim_op *op)
+{
+	u16 s = pg_get(op->gpn);
+
+	if (pg_shared(s) || !(s & SIM_PAGE_ACCEPTED))
+		return HV_STATUS_OPERATION_DENIED;
+	pg_set(op->gpn, pg_unaccept(s));
+	return HV_STATUS_SUCCESS;
+}
+
+static u16 hv_protect_header(struct sim_hc *hc)
+{
+	const struct hv_modify_protection_input *in = hc->input;
+	unsigned int vtl = FIELD_GET(HV_INPUT_VTL_TARGET, in->target_vtl);
+
+	if (in->partition_id != HV_PARTITION_ID_SELF ||
+	    in->reserved[0] || in->reserved[1] || in->reserved[2] ||
+	    !(in->target_vtl & HV_INPUT_VTL_USE_TARGET) ||
+	    (in->target_vtl & HV_INPUT_VTL_RESERVED) || vtl > 1 ||
+	    (in->map_flags & ~HV_MAP_GPA_ALL))
+		return HV_STATUS_INVALID_PARAMETER;
+	hc->mask = SIM_RIGHTS(vtl);
+	hc->arg = in->map_flags << (SIM_PAGE_VTL0_SHIFT + 4 * vtl);
+	hc->gpns = hc->input + sizeof(*in);
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 hv_protect_fn(struct sim_op *op)
+{
+	u16 s = pg_get(op->gpn);
+
+	if (cvm.isolation == CVM_VTLMEM_ISOLATION_VBS &&
+	    (pg_shared(s) || !(s & SIM_PAGE_ACCEPTED)))
+		return HV_STATUS_ACCESS_DENIED;
+	pg_set(op->gpn, (s & ~op->mask) | op->arg);
+	return HV_STATUS_SUCCESS;
+}
+
+#define ISO(x)	BIT(CVM_VTLMEM_ISOLATION_##x)
+
+static const struct sim_hc_desc sim_hcs[] = {
+	{ HVCALL_MODIFY_VTL_PROTECTION_MASK, SIM_OP_HV_PROTECT, ISO(NONE) | ISO(VBS),
+	  true, hv_protect_header, hv_protect_fn },
+	{ HVCALL_ACCEPT_GPA_PAGES, SIM_OP_HV_ACCEPT, ISO(VBS),
+	  false, hv_accept_header, hv_accept_fn },
+	{ HVCALL_UNACCEPT_GPA_PAGES, SIM_OP_HV_UNACCEPT, ISO(VBS),
+	  false, hv_unaccept_header, hv_unaccept_fn },
+	{ HVCALL_MODIFY_SPARSE_GPA_VISIBILITY, SIM_OP_HV_VISIBILITY,
+	  ISO(VBS) | ISO(SNP) | ISO(TDX), true, hv_visibility_header,
+	  hv_visibility_fn },
+};
+
+/*
+ * A GPN outside the simulated VTL0 RAM. This is the extension point for
+ * VTL2 protecting its own RAM with HvCallModifyVtlProtectionMask: until that
+ * is modelled, every call rejects pages the simulation does not back.
+ */
+static u16 sim_hc_outside(struct sim_hc *hc, u64 gpn)
+{
+	return HV_STATUS_INVALID_PARAMETER;
+}
+
+/* Process elements [done, @stop) in order; stop at the first failure. */
+static u16 sim_hc_elements(struct sim_hc *hc, u32 stop)
+{
+	struct sim_op op = { .fn = hc->desc->fn, .arg = hc->arg, .mask = hc->mask };
+	u64 st;
+
+	for (; hc->done < stop; hc->done++) {
+		op.gpn = hc->gpns ? hc->gpns[hc->done] : hc->gpn_base + hc->done;
+		if (sim_take_gpn(op.gpn, 1, &st))
+			return st;
+		if (sim_span_ok(op.gpn, 1))
+			st = sim_apply(&op);
+		else
+			st = sim_hc_outside(hc, op.gpn);
+		if (st)
+			return st;
+		hc->reps++;
+		hc->ns += sim_page_ns(SIM_4K);
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+/* An armed lie answers instead of the model; true if one did. */
+static bool sim_hc_lie(struct sim_hc *hc, u16 *st)
+{
+	unsigned long *lies = &sim_hv.inj.lies;
+
+	if (!READ_ONCE(*lies))
+		return false;
+	if (test_and_clear_bit(SIM_LIE_NOPROGRESS, lies)) {
+		*st = HV_STATUS_SUCCESS;
+	} else if (test_and_clear_bit(SIM_LIE_PHANTOM, lies)) {
+		*st = HV_STATUS_SUCCESS;
+		hc->done = hc->count;
+	} else if (hc->start && test_and_clear_bit(SIM_LIE_BACKWARDS, lies)) {
+		*st = HV_STATUS_TIME_OUT;
+		hc->done = hc->start - 1;
+	} else if (test_and_clear_bit(SIM_LIE_OVERCOUNT, lies)) {
+		*st = HV_STATUS_INVALID_PARAMETER;
+		hc->done = hc->count;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Everything after a valid control word: lies, header, elements. */
+static u16 sim_hc_run(struct sim_hc *hc, const struct sim_fail *nth)
+{
+	u32 stop, limit = hc->count, to;
+	u16 st;
+
+	if (sim_hc_lie(hc, &st))
+		return st;
+	if (!(hc->desc->isolations & BIT(cvm.isolation)))
+		return HV_STATUS_ACCESS_DENIED;
+	/* The element list would run past the end of the input page. */
+	if (hc->desc->list && hc->count > HV_GPNS_PER_PAGE)
+		return HV_STATUS_INVALID_ALIGNMENT;
+	st = hc->desc->header(hc);
+	if (st)
+		return st;
+	if (nth)
+		limit = min(hc->start + nth->after, hc->count - 1);
+	stop = limit;
+	to = READ_ONCE(sim_hv.inj.timeout_reps);
+	if (to)
+		stop = min(stop, hc->start + to);
+	st = sim_hc_elements(hc, stop);
+	if (st || hc->done == hc->count)
+		return st;
+	return nth && hc->done == limit ? nth->status : HV_STATUS_TIME_OUT;
+}
+
+static u16 sim_hc_decode(struct sim_hc *hc, u64 control)
+{
+	u16 code = FIELD_GET(HV_CTL_CODE, control);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sim_hcs) && sim_hcs[i].code != code; i++)
+		;
+	if (i == ARRAY_SIZE(sim_hcs))
+		return HV_STATUS_INVALID_HYPERCALL_CODE;
+	hc->desc = &sim_hcs[i];
+	hc->count = FIELD_GET(HV_CTL_REP_COUNT, control);
+	hc->start = FIELD_GET(HV_CTL_REP_START, control);
+	if ((control & (HV_CTL_FAST | HV_CTL_VARHEAD | HV_CTL_RESERVED)) ||
+	    !hc->count || hc->start >= hc->count)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	hc->done = hc->start;
+	if (!hc->input || !IS_ALIGNED((unsigned long)hc->input, 8))
+		return HV_STATUS_INVALID_ALIGNMENT;
+	return HV_STATUS_SUCCESS;
+}
+
+/*
+ * The result reports reps completed: 0 when the control word is rejected,
+ * else cumulative from rep start (a failure at element i reports i).
+ */
+static u64 sim_hypercall(u64 control, void *input, void *output)
+{
+	struct sim_hc hc = { .input = input };
+	struct sim_fail nth;
+	bool fire = sim_take_nth(&nth);
+	u16 st;
+
+	st = sim_hc_decode(&hc, control);
+	if (!st)
+		st = sim_hc_run(&hc, fire ? &nth : NULL);
+	sim_account(hc.desc ? hc.desc->op : SIM_OP_HV_OTHER, hc.reps,
+		    st != HV_STATUS_SUCCESS && st != HV_STATUS_TIME_OUT, hc.ns);
+	return FIELD_PREP(HV_RES_STATUS, st) | FIELD_PREP(HV_RES_REPS_DONE, hc.done);
+}
+
+/* ---- Instructions ---- */
+
+/*
+ * Checks every instruction makes before the model runs: the "fail nth"
+ * injection, the isolation, the operands (@valid), "busy", the span, the
+ * "fail gpn" injection. Returns true with *@st set if the instruction ends.
+ */
+static bool sim_instr_pre(const struct sim_op *op, enum cvm_vtlmem_isolation iso,
+			  bool valid, u64 invalid, u64 *st)
+{
+	u64 n = sim_level_pages(op->level);
+	struct sim_fail f;
+
+	if (sim_take_nth(&f)) {
+		*st = f.status;
+		return true;
+	}
+	*st = invalid;
+	if (cvm.isolation != iso)
+		return true;
+	if (iso == CVM_VTLMEM_ISOLATION_TDX &&
+	    atomic_dec_if_positive(&sim_hv.inj.busy) >= 0) {
+		*st = TDX_OPERAND_BUSY | TDX_OPERAND_ID_SEPT;
+		return true;
+	}
+	if (!valid || !IS_ALIGNED(op->gpn, n) || !sim_span_ok(op->gpn, n))
+		return true;
+	return sim_take_gpn(op->gpn, n, st);
+}
+
+/*
+ * PVALIDATE and RMPADJUST act on whatever @va maps. A caller whose @va does
+ * not map @gpa would change the wrong page, so the model insists they agree.
+ */
+static bool sim_va_maps(const void *va, u64 gpa)
+{
+	unsigned long addr = (unsigned long)va;
+	unsigned int level;
+	phys_addr_t pa;
+	pte_t *pte;
+
+	if (!va || offset_in_page(addr))
+		return false;
+	pte = lookup_address(addr, &level);
+	if (!pte || !pte_present(*pte))
+		return false;
+	if (level == PG_LEVEL_1G)
+		pa = ((phys_addr_t)pud_pfn(*(pud_t *)pte) << PAGE_SHIFT) | (addr & ~PUD_MASK);
+	else if (level == PG_LEVEL_2M)
+		pa = ((phys_addr_t)pmd_pfn(*(pmd_t *)pte) << PAGE_SHIFT) | (addr & ~PMD_MASK);
+	else
+		pa = (phys_addr_t)pte_pfn(*pte) << PAGE_SHIFT;
+	return pa == gpa;
+}
+
+/* SNP: the unit holding @gpn is validated as one 2M RMP entry. */
+static bool snp_unit_at_2m(u64 gpn)
+{
+	u64 first = round_down(gpn, SIM_UNIT_PAGES);
+	u16 s;
+
+	if (!sim_span_ok(first, SIM_UNIT_PAGES))
+		return false;
+	s = pg_get(first);
+	return (s & SIM_PAGE_ACCEPTED) && pg_size(s) == SIM_2M;
+}
+
+static u64 snp_pvalidate_2m(struct sim_op *op)
+{
+	unsigned long unit = sim_unit(op->gpn);
+	bool at_2m = snp_unit_at_2m(op->gpn);
+	u64 gpn;
+	u16 s;
+
+	for (gpn = op->gpn; gpn < op->gpn + SIM_UNIT_PAGES; gpn++)
+		if (pg_shared(pg_get(gpn)))
+			return SNP_RET_FAIL_INPUT;
+	if (test_bit(unit, sim_hv.smashed) ||
+	    (!at_2m && test_bit(unit, sim_hv.mismatch)))
+		return SNP_RET_FAIL_SIZEMISMATCH;
+	if (at_2m == !!op->arg) {
+		op->no_update = true;
+		return SNP_RET_SUCCESS;
+	}
+	for (gpn = op->gpn; gpn < op->gpn + SIM_UNIT_PAGES; gpn++) {
+		s = pg_get(gpn);
+		pg_set(gpn, op->arg ? pg_accept(s, SIM_2M) : pg_unaccept(s));
+		if (op->arg && (s & SIM_PAGE_TAINTED))
+			sim_fill_later(op, gpn, SIM_GARBAGE_BYTE);
+	}
+	return SNP_RET_SUCCESS;
+}
+
+static u64 snp_pvalidate_fn(struct sim_op *op)
+{
+	u16 s = pg_get(op->gpn);
+
+	if (op->level == SIM_2M)
+		return snp_pvalidate_2m(op);
+	if (pg_shared(s))
+		return SNP_RET_FAIL_INPUT;
+	if (snp_unit_at_2m(op->gpn))
+		return SNP_RET_FAIL_SIZEMISMATCH;
+	if (!!(s & SIM_PAGE_ACCEPTED) == !!op->arg) {
+		op->no_update = true;
+		return SNP_RET_SUCCESS;
+	}
+	if (!op->arg) {
+		pg_set(op->gpn, pg_unaccept(s));
+		return SNP_RET_SUCCESS;
+	}
+	set_bit(sim_unit(op->gpn), sim_hv.smashed);
+	pg_set(op->gpn, pg_accept(s, SIM_4K));
+	/* SNP does not zero: what the host left reads as garbage. */
+	if (s & SIM_PAGE_TAINTED)
+		sim_fill_later(op, op->gpn, SIM_GARBAGE_BYTE);
+	return SNP_RET_SUCCESS;
+}
+
+static int sim_pvalidate(u64 gpa, void *va, bool huge, bool validate, bool *no_update)
+{
+	struct sim_op op = { .gpn = gpa >> PAGE_SHIFT, .level = huge ? SIM_2M : SIM_4K,
+			     .arg = validate, .fn = snp_pvalidate_fn };
+	bool valid = offset_in_page(gpa) == 0 && sim_va_maps(va, gpa);
+	u64 st;
+
+	if (!sim_instr_pre(&op, CVM_VTLMEM_ISOLATION_SNP, valid, SNP_RET_FAIL_INPUT, &st))
+		st = sim_apply(&op);
+	*no_update = op.no_update;
+	sim_account(huge ? SIM_OP_PVALIDATE_2M : SIM_OP_PVALIDATE_4K, !st, st,
+		    st ? 0 : sim_page_ns(op.level));
+	return st;
+}
+
+static u64 snp_rmpadjust_fn(struct sim_op *op)
+{
+	u16 s = pg_get(op->gpn);
+	u64 gpn;
+
+	if (!(s & SIM_PAGE_ACCEPTED))
+		return SNP_RET_FAIL_INPUT;
+	if (pg_size(s) != op->level)
+		return SNP_RET_FAIL_SIZEMISMATCH;
+	for (gpn = op->gpn; gpn < op->gpn + sim_level_pages(op->level); gpn++)
+		pg_set(gpn, (pg_get(gpn) & ~op->mask) | op->arg);
+	return SNP_RET_SUCCESS;
+}
+
+/* RMPADJUST rights of VMPL 2 - @vtl, as SIM_PAGE bits of @vtl. */
+static u16 snp_rights(u64 attrs, unsigned int vtl)
+{
+	u16 r = 0;
+
+	if (attrs & SNP_RMPADJUST_READ)
+		r |= HV_MAP_GPA_READ;
+	if (attrs & SNP_RMPADJUST_WRITE)
+		r |= HV_MAP_GPA_WRITE;
+	if (attrs & SNP_RMPADJUST_EXEC_SUPER)
+		r |= HV_MAP_GPA_KERNEL_EXEC;
+	if (attrs & SNP_RMPADJUST_EXEC_USER)
+		r |= HV_MAP_GPA_USER_EXEC;
+	return r << (SIM_PAGE_VTL0_SHIFT + 4 * vtl);
+}
+
+static int sim_rmpadjust(u64 gpa, void *va, bool huge, u64 attrs)
+{
+	struct sim_op op = { .gpn = gpa >> PAGE_SHIFT, .level = huge ? SIM_2M : SIM_4K,
+			     .fn = snp_rmpadjust_fn };
+	u64 vmpl = FIELD_GET(SNP_RMPADJUST_VMPL, attrs);
+	bool valid = offset_in_page(gpa) == 0 && !(attrs & SNP_RMPADJUST_RESERVED) &&
+		     sim_va_maps(va, gpa);
+	u64 st;
+
+	if (!sim_instr_pre(&op, CVM_VTLMEM_ISOLATION_SNP, valid, SNP_RET_FAIL_INPUT, &st)) {
+		if (vmpl != SNP_VMPL_OF_VTL(0) && vmpl != SNP_VMPL_OF_VTL(1)) {
+			st = SNP_RET_FAIL_PERMISSION;
+		} else {
+			op.mask = SIM_RIGHTS(2 - vmpl);
+			op.arg = snp_rights(attrs, 2 - vmpl);
+			st = sim_apply(&op);
+		}
+	}
+	sim_account(SIM_OP_RMPADJUST, !st, st, st ? 0 : sim_page_ns(op.level));
+	return st;
+}
+
+/* Does an injected sizemismatch cover @op's 2M or 1G span? */
+static bool tdx_mismatch(const struct sim_op *op)
+{
+	unsigned long first = sim_unit(op->gpn);
+	unsigned long last = sim_unit(op->gpn + sim_level_pages(op->level) - 1) + 1;
+
+	return op->level > SIM_4K && find_next_bit(sim_hv.mismatch, last, first) < last;
+}
+
+static u64 tdx_accept_fn(struct sim_op *op)
+{
+	u64 gpn, n = sim_level_pages(op->level), accepted = 0;
+	bool smaller = false;
+	u16 s;
+
+	for (gpn = op->gpn; gpn < op->gpn + n; gpn++) {
+		s = pg_get(gpn);
+		if (pg_shared(s))
+			return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+		if (s & SIM_PAGE_ACCEPTED) {
+			accepted++;
+			smaller |= pg_size(s) < op->level;
+		}
+	}
+	if (tdx_mismatch(op) || (accepted && (accepted < n || smaller)))
+		return TDX_PAGE_SIZE_MISMATCH | op->level;
+	if (accepted)
+		return TDX_PAGE_ALREADY_ACCEPTED | op->level;
+	for (gpn = op->gpn; gpn < op->gpn + n; gpn++) {
+		pg_set(gpn, pg_accept(pg_get(gpn), op->level));
+		sim_fill_later(op, gpn, 0);
+	}
+	return TDX_STATUS_SUCCESS;
+}
+
+static u64 tdx_attr_fn(struct sim_op *op)
+{
+	u64 gpn, end = op->gpn + sim_level_pages(op->level);
+
+	for (gpn = op->gpn; gpn < end; gpn++)
+		if (!(pg_get(gpn) & SIM_PAGE_ACCEPTED))
+			return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+	for (gpn = op->gpn; gpn < end; gpn++)
+		pg_set(gpn, (pg_get(gpn) & ~op->mask) | op->arg);
+	return TDX_STATUS_SUCCESS;
+}
+
+/* ATTR.WR operands: L2 VM1 is VTL0, VM2 is VTL1, VM3 is checked only. */
+static bool tdx_attr_decode(struct sim_op *op, u64 rdx, u64 r8)
+{
+	unsigned int vm, shift;
+	u64 attr, mask;
+
+	if ((rdx | r8) & GENMASK_ULL(15, 0))
+		return false;
+	op->arg = 0;
+	op->mask = 0;
+	for (vm = 1; vm <= 3; vm++) {
+		attr = (rdx >> TDX_L2_VM_SHIFT(vm)) & 0xFFFF;
+		mask = (r8 >> TDX_L2_VM_SHIFT(vm)) & 0xFFFF;
+		if ((attr | mask) & ~TDX_ATTR_FIELD_OK)
+			return false;
+		if (vm > TDX_L2_VM_OF_VTL(1))
+			continue;
+		shift = SIM_PAGE_VTL0_SHIFT + 4 * (vm - TDX_L2_VM_OF_VTL(0));
+		op->mask |= (mask & TDX_L2_ATTR_RIGHTS) << shift;
+		op->arg |= (attr & mask & TDX_L2_ATTR_RIGHTS) << shift;
+	}
+	return true;
+}
+
+static enum cvm_sim_op tdx_op_kind(u64 leaf, unsigned int level)
+{
+	if (leaf == TDG_MEM_PAGE_ATTR_WR)
+		return SIM_OP_TDX_ATTR_WR;
+	if (leaf == TDG_MEM_PAGE_ACCEPT && level <= SIM_1G)
+		return SIM_OP_TDX_ACCEPT_4K + level;
+	return SIM_OP_HV_OTHER;
+}
+
+static u64 sim_tdcall(u64 leaf, u64 rcx, u64 rdx, u64 r8)
+{
+	struct sim_op op = { .gpn = rcx >> PAGE_SHIFT, .level = FIELD_GET(TDX_GPA_LEVEL, rcx) };
+	enum cvm_sim_op kind = tdx_op_kind(leaf, op.level);
+	bool valid = kind != SIM_OP_HV_OTHER && op.level <= SIM_1G &&
+		     !(rcx & TDX_GPA_RESERVED);
+	u64 st;
+
+	if (leaf == TDG_MEM_PAGE_ATTR_WR) {
+		op.fn = tdx_attr_fn;
+		valid &= tdx_attr_decode(&op, rdx, r8);
+	} else {
+		op.fn = tdx_accept_fn;
+	}
+	if (!sim_instr_pre(&op, CVM_VTLMEM_ISOLATION_TDX, valid,
+			   TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX, &st))
+		st = sim_apply(&op);
+	sim_account(kind, !st, st, st ? 0 : sim_page_ns(op.level));
+	return st;
+}
+
+/* The simulated hypervisor's trap, chosen by backend=sim. */
+const struct cvm_transport cvm_sim_transport = {
+	.name = "sim",
+	.hypercall = sim_hypercall,
+	.pvalidate = sim_pvalidate,
+	.rmpadjust = sim_rmpadjust,
+	.tdcall = sim_tdcall,
+};
+
+/* ---- Host actions, reset, set-up ---- */
+
+static u64 sim_remap_fn(struct sim_op *op)
+{
+	u16 s = pg_get(op->gpn);
+	u64 ret = sim_split(op, op->gpn);
+
+	if (ret)
+		return ret;
+	pg_set(op->gpn, (s & SIM_PAGE_VIS_MASK) | SIM_PAGE_TAINTED);
+	sim_fill_later(op, op->gpn, SIM_GARBAGE_BYTE);
+	return 0;
+}
+
+/**
+ * sim_remap() - the host remaps a page behind the paravisor's back
+ * @gpn: a page of sim RAM
+ *
+ * The page loses acceptance or validation and its rights, and its contents
+ * become host garbage (%SIM_GARBAGE_BYTE). A large page holding it is split.
+ */
+void sim_remap(u64 gpn)
+{
+	struct sim_op op = { .gpn = gpn, .fn = sim_remap_fn };
+
+	sim_apply(&op);
+}
+
+static u64 sim_boot_fn(struct sim_op *op)
+{
+	u64 ret = sim_split(op, op->gpn);
+
+	if (ret)
+		return ret;
+	pg_set(op->gpn, pg_accept(0, SIM_4K));
+	set_bit(sim_unit(op->gpn), sim_hv.smashed);
+	sim_fill_later(op, op->gpn, 0);
+	return 0;
+}
+
+/**
+ * cvm_sim_boot_accept() - what a boot loader accepted before the module
+ * @gpa: first byte
+ * @len: length in bytes
+ *
+ * Every page of sim RAM touching [@gpa, @gpa + @len) becomes accepted at
+ * 4K, private, untainted, zeroed, with no lower-VTL rights.
+ *
+ * Context: process context.
+ */
+void cvm_sim_boot_accept(u64 gpa, u64 len)
+{
+	struct sim_op op = { .fn = sim_boot_fn };
+	u64 end;
+
+	if (!len || gpa + len < gpa)
+		return;
+	end = DIV_ROUND_UP(gpa + len, PAGE_SIZE);
+	for (op.gpn = gpa >> PAGE_SHIFT; op.gpn < end; op.gpn++)
+		if (sim_span_ok(op.gpn, 1))
+			sim_apply(&op);
+}
+
+/**
+ * cvm_sim_is_ram() - whether a byte range lies inside the simulated RAM
+ * @gpa: first byte
+ * @len: length in bytes
+ *
+ * Return: true if all of [@gpa, @gpa + @len) is sim RAM; false for @len 0.
+ */
+bool cvm_sim_is_ram(u64 gpa, u64 len)
+{
+	u64 base = sim_hv.base_gpn << PAGE_SHIFT, size = sim_hv.npages << PAGE_SHIFT;
+
+	return len && len <= size && gpa >= base && gpa - base <= size - len;
+}
+
+/**
+ * cvm_sim_page() - simulated state of one page
+ * @gpn: guest page number
+ *
+ * Return: the SIM_PAGE_* bits, or %SIM_PAGE_OUTSIDE if @gpn is not sim RAM.
+ */
+u16 cvm_sim_page(u64 gpn)
+{
+	return sim_span_ok(gpn, 1) ? pg_get(gpn) : SIM_PAGE_OUTSIDE;
+}
+
+/**
+ * sim_mismatch_clear() - drop every injected sizemismatch
+ */
+void sim_mismatch_clear(void)
+{
+	unsigned long u;
+
+	for_each_set_bit(u, sim_hv.mismatch, sim_hv.nr_units)
+		clear_bit(u, sim_hv.mismatch);
+}
+
+static u16 sim_initial_state(void)
+{
+	if (cvm.isolation == CVM_VTLMEM_ISOLATION_NONE)
+		return pg_accept(0, SIM_4K) | (HV_MAP_GPA_ALL << SIM_PAGE_VTL0_SHIFT);
+	return SIM_PAGE_TAINTED;
+}
+
+/**
+ * cvm_sim_reset() - back to the state at load
+ *
+ * Every page returns to its initial state, every injection is disarmed and
+ * the counters are zeroed. Page contents are left as they are. Callers make
+ * sure no simulated operation runs concurrently (KUnit between tests).
+ */
+void cvm_sim_reset(void)
+{
+	u16 init = sim_initial_state();
+	unsigned long u;
+	u64 gpn, i;
+	rwlock_t *gig;
+
+	sim_inject_clear();
+	sim_counters_reset();
+	for (u = 0; u < sim_hv.nr_units; u++) {
+		gpn = (sim_hv.first_unit + u) << SIM_UNIT_SHIFT;
+		gig = sim_gig_lock(gpn);
+		read_lock(gig);
+		spin_lock(&sim_hv.unit_lock[u]);
+		for (i = gpn; i < gpn + SIM_UNIT_PAGES; i++)
+			if (sim_span_ok(i, 1))
+				pg_set(i, init);
+		clear_bit(u, sim_hv.smashed);
+		spin_unlock(&sim_hv.unit_lock[u]);
+		read_unlock(gig);
+	}
+}
+
+static int sim_parse_ram(void)
+{
+	char *p = sim_ram;
+	u64 size, base;
+
+	if (!p || !*p)
+		return 0;
+	size = memparse(p, &p);
+	if (*p != '@')
+		goto bad;
+	base = memparse(p + 1, &p);
+	if (*p || !size || !PAGE_ALIGNED(size) || !PAGE_ALIGNED(base) || base + size < base)
+		goto bad;
+	sim_hv.base_gpn = base >> PAGE_SHIFT;
+	sim_hv.npages = size >> PAGE_SHIFT;
+	return 0;
+bad:
+	pr_err("sim_ram=%s is not SIZE@BASE, both 4K-aligned\n", sim_ram);
+	return -EINVAL;
+}
+
+static int sim_alloc_ram(void)
+{
+	u64 last = sim_hv.base_gpn + sim_hv.npages - 1;
+	unsigned long i, gigs;
+
+	sim_hv.first_unit = sim_hv.base_gpn >> SIM_UNIT_SHIFT;
+	sim_hv.nr_units = (last >> SIM_UNIT_SHIFT) - sim_hv.first_unit + 1;
+	sim_hv.first_gig = sim_hv.base_gpn >> SIM_GIG_SHIFT;
+	gigs = (last >> SIM_GIG_SHIFT) - sim_hv.first_gig + 1;
+	sim_hv.map = memremap(sim_hv.base_gpn << PAGE_SHIFT, sim_hv.npages << PAGE_SHIFT,
+			      MEMREMAP_WB);
+	sim_hv.pages = kvcalloc(sim_hv.npages, sizeof(u16), GFP_KERNEL);
+	sim_hv.unit_lock = kvcalloc(sim_hv.nr_units, sizeof(spinlock_t), GFP_KERNEL);
+	sim_hv.gig_lock = kvcalloc(gigs, sizeof(rwlock_t), GFP_KERNEL);
+	sim_hv.smashed = bitmap_zalloc(sim_hv.nr_units, GFP_KERNEL);
+	sim_hv.mismatch = bitmap_zalloc(sim_hv.nr_units, GFP_KERNEL);
+	sim_hv.busy = bitmap_zalloc(sim_hv.nr_units, GFP_KERNEL);
+	if (!sim_hv.map) {
+		pr_err("cannot map sim_ram=%s\n", sim_ram);
+		return -ENOMEM;
+	}
+	if (!sim_hv.pages || !sim_hv.unit_lock || !sim_hv.gig_lock ||
+	    !sim_hv.smashed || !sim_hv.mismatch || !sim_hv.busy)
+		return -ENOMEM;
+	for (i = 0; i < sim_hv.nr_units; i++)
+		spin_lock_init(&sim_hv.unit_lock[i]);
+	for (i = 0; i < gigs; i++)
+		rwlock_init(&sim_hv.gig_lock[i]);
+	return 0;
+}
+
+static void sim_free(void)
+{
+	if (sim_hv.map)
+		memunmap(sim_hv.map);
+	kvfree(sim_hv.pages);
+	kvfree(sim_hv.unit_lock);
+	kvfree(sim_hv.gig_lock);
+	bitmap_free(sim_hv.smashed);
+	bitmap_free(sim_hv.mismatch);
+	bitmap_free(sim_hv.busy);
+	free_percpu(sim_hv.pcpu);
+	memset(&sim_hv, 0, sizeof(sim_hv));
+}
+
+/**
+ * cvm_sim_init() - bring up the simulated hypervisor
+ *
+ * Parses sim_ram=, maps that RAM, sets every page to its initial state for
+ * the isolation type and creates debugfs sim/.
+ *
+ * Return: 0, -EINVAL for a malformed sim_ram=, -ENOMEM.
+ */
+int cvm_sim_init(void)
+{
+	int ret;
+
+	spin_lock_init(&sim_hv.inj.lock);
+	ret = sim_parse_ram();
+	if (ret)
+		return ret;
+	sim_hv.pcpu = alloc_percpu(struct sim_pcpu);
+	ret = sim_hv.pcpu ? 0 : -ENOMEM;
+	if (!ret && sim_hv.npages)
+		ret = sim_alloc_ram();
+	if (ret) {
+		sim_free();
+		return ret;
+	}
+	cvm_sim_reset();
+	sim_debugfs_init();
+	if (sim_hv.npages)
+		pr_info("%s isolation, RAM 0x%llx-0x%llx\n", cvm_isolation_name(cvm.isolation),
+			sim_hv.base_gpn << PAGE_SHIFT,
+			((sim_hv.base_gpn + sim_hv.npages) << PAGE_SHIFT) - 1);
+	else
+		pr_info("%s isolation, no RAM (sim_ram= not given)\n",
+			cvm_isolation_name(cvm.isolation));
+	return 0;
+}
+
+/**
+ * cvm_sim_exit() - tear down the simulated hypervisor
+ *
+ * Removes debugfs sim/ (waiting for readers and writers in flight) before
+ * freeing the model. Call before the module's debugfs directory goes.
+ */
+void cvm_sim_exit(void)
+{
+	debugfs_remove(sim_hv.dir);
+	sim_free();
+}

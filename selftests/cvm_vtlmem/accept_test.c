@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ACCEPT: exact page states (QUERY and the simulated hypervisor agree page
+ * for page), the call counts the ABI allows, large pages first, zeroing,
+ * injected failures, fatal signals and lazy ranges.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "cvm_test.h"
+
+#define COUNTERS	CVM_DEBUGFS "/sim/counters"
+#define PARAMS		"/sys/module/cvm_vtlmem/parameters/"
+#define NPAGES(len)	((len) / SZ_4K)
+
+static int isolation(void)
+{
+	return cvm_expected_isolation();
+}
+
+static bool isolated(void)
+{
+	return isolation() != CVM_VTLMEM_ISOLATION_NONE;
+}
+
+/* "name calls=N reps=N failures=N" lines of sim/counters. */
+static long long sim_calls(const char *op)
+{
+	char line[256], name[64];
+	long long calls, val = -1;
+	FILE *f = fopen(COUNTERS, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s calls=%lld", name, &calls) == 2 && !strcmp(name, op))
+			val = calls;
+	fclose(f);
+	return val;
+}
+
+/* Every page of the span: QUERY and the simulation agree on acceptance. */
+static int check_consistent(int fd, uint64_t gpa, uint64_t n, uint64_t *private_pages)
+{
+	uint16_t *q = calloc(n, 2), *s = calloc(n, 2);
+	uint64_t i, priv = 0;
+	int bad = -1;
+
+	if (!q || !s || cvm_query(fd, gpa, n, q) || cvm_sim_state(gpa, n, s))
+		goto out;
+	bad = 0;
+	for (i = 0; i < n; i++) {
+		bool rec = (q[i] & CVM_VTLMEM_PAGE_STATE_MASK) == CVM_VTLMEM_PAGE_PRIVATE;
+
+		priv += rec;
+		if (rec != !!(s[i] & SIM_PAGE_ACCEPTED)) {
+			fprintf(stderr, "# page %#llx: recorded %#x, simulated %#x\n",
+				(unsigned long long)(gpa + i * SZ_4K), q[i], s[i]);
+			bad++;
+		}
+	}
+	*private_pages = priv;
+out:
+	free(q);
+	free(s);
+	return bad;
+}
+
+FIXTURE(accept) {
+	int fd;
+	uint64_t base;
+};
+
+FIXTURE_SETUP(accept)
+{
+	self->fd = open(CVM_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, cvm_clean_slate(self->fd));
+	self->base = cvm_vtl0_base();
+}
+
+FIXTURE_TEARDOWN(accept)
+{
+	cvm_write_file(PARAMS "sim_page_4k_ns", "0");
+	cvm_write_file(PARAMS "sim_page_2m_ns", "0");
+	cvm_sim_inject("clear");
+	cvm_clean_slate(self->fd);
+	close(self->fd);
+}
+
+TEST_F(accept, whole_range_at_abi_minimum)
+{
+	uint64_t len = 64 << 20, n = NPAGES(len), priv, i;
+	struct cvm_vtlmem_accept out;
+	uint16_t *q = calloc(n, 2), *s = calloc(n, 2);
+
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, CVM_VTLMEM_ACCEPT_GRANT_VTL0, &out));
+	EXPECT_EQ(isolated() ? n : 0, out.accepted);
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	EXPECT_EQ(n, priv);
+	ASSERT_EQ(0, cvm_query(self->fd, self->base, n, q));
+	ASSERT_EQ(0, cvm_sim_state(self->base, n, s));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0xf, (q[i] >> CVM_VTLMEM_PAGE_VTL0_SHIFT) & 0xf);
+		ASSERT_EQ(0xf, SIM_PAGE_VTL0(s[i]));
+		/* Large pages first: 2 MiB wherever the platform has them. */
+		ASSERT_EQ(isolation() == CVM_VTLMEM_ISOLATION_SNP ||
+			  isolation() == CVM_VTLMEM_ISOLATION_TDX ? 1 : 0, SIM_PAGE_SIZE(s[i]));
+	}
+	switch (isolation()) {
+	case CVM_VTLMEM_ISOLATION_VBS:
+		EXPECT_EQ((n + 4094) / 4095, sim_calls("hv_accept"));
+		EXPECT_EQ((n + 509) / 510, sim_calls("hv_protect"));
+		break;
+	case CVM_VTLMEM_ISOLATION_SNP:
+		EXPECT_EQ(n / 512, sim_calls("pvalidate_2m"));
+		EXPECT_EQ(0, sim_calls("pvalidate_4k"));
+		EXPECT_EQ(n / 512, sim_calls("rmpadjust"));
+		break;
+	case CVM_VTLMEM_ISOLATION_TDX:
+		EXPECT_EQ(n / 512, sim_calls("tdx_accept_2m"));
+		EXPECT_EQ(0, sim_calls("tdx_accept_4k"));
+		EXPECT_EQ(n / 512, sim_calls("tdx_attr_wr"));
+		break;
+	default:
+		EXPECT_EQ(0, sim_calls("hv_accept"));
+	}
+	free(q);
+	free(s);
+}
+
+TEST_F(accept, unaligned_edges_at_4k)
+{
+	uint64_t gpa = self->base + 3 * SZ_4K, len = SZ_2M * 2 + 5 * SZ_4K - 3 * SZ_4K;
+	uint64_t n = NPAGES(len), priv;
+	struct cvm_vtlmem_accept out;
+	uint16_t s[2];
+
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, 8 << 20, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	ASSERT_EQ(0, cvm_accept(self->fd, gpa, len, 0, &out));
+	EXPECT_EQ(isolated() ? n : 0, out.accepted);
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, NPAGES(8 << 20), &priv));
+	EXPECT_EQ(isolated() ? n : NPAGES(8 << 20), priv);
+	/* Pages before and after the span stay as they were. */
+	EXPECT_EQ(isolated() ? CVM_VTLMEM_PAGE_UNACCEPTED : CVM_VTLMEM_PAGE_PRIVATE,
+		  cvm_page_state(self->fd, gpa - SZ_4K));
+	EXPECT_EQ(isolated() ? CVM_VTLMEM_PAGE_UNACCEPTED : CVM_VTLMEM_PAGE_PRIVATE,
+		  cvm_page_state(self->fd, gpa + len));
+	if (isolation() == CVM_VTLMEM_ISOLATION_SNP) {
+		/* 509 head pages at 4K, one 2 MiB unit, 5 tail pages at 4K. */
+		EXPECT_EQ(1, sim_calls("pvalidate_2m"));
+		EXPECT_EQ(509 + 5, sim_calls("pvalidate_4k"));
+		ASSERT_EQ(0, cvm_sim_state(gpa, 1, s));
+		ASSERT_EQ(0, cvm_sim_state(self->base + SZ_2M, 1, s + 1));
+		EXPECT_EQ(0, SIM_PAGE_SIZE(s[0]));
+		EXPECT_EQ(1, SIM_PAGE_SIZE(s[1]));
+	}
+	if (isolation() == CVM_VTLMEM_ISOLATION_VBS)
+		EXPECT_EQ(1, sim_calls("hv_accept"));
+}
+
+TEST_F(accept, accepted_pages_are_skipped)
+{
+	uint64_t len = 8 << 20, n = NPAGES(len), priv;
+	struct cvm_vtlmem_accept out;
+
+	if (!isolated())
+		SKIP(return, "nothing to accept without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base + SZ_2M, SZ_2M + 7 * SZ_4K, 0, &out));
+	EXPECT_EQ(512 + 7, out.accepted);
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, &out));
+	EXPECT_EQ(n - 512 - 7, out.accepted);
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	EXPECT_EQ(n, priv);
+	/* A span already accepted returns at once, issuing nothing. */
+	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, &out));
+	EXPECT_EQ(0, out.accepted);
+	EXPECT_EQ(0, sim_calls("hv_accept") + sim_calls("pvalidate_2m") +
+		  sim_calls("pvalidate_4k") + sim_calls("tdx_accept_2m") +
+		  sim_calls("tdx_accept_4k"));
+}
+
+TEST_F(accept, bad_requests_change_nothing)
+{
+	struct cvm_vtlmem_accept a = { .size = sizeof(a), .gpa = self->base, .length = SZ_2M };
+	uint64_t priv;
+
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, 4 << 20, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base + (8 << 20), SZ_2M,
+				   CVM_VTLMEM_RANGE_SHARED_POOL, 0));
+	a.flags = 1U << 7;
+	EXPECT_EQ(-EINVAL, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_ACCEPT, &a));
+	a.flags = CVM_VTLMEM_ACCEPT_ZERO | CVM_VTLMEM_ACCEPT_NO_ZERO;
+	EXPECT_EQ(-EINVAL, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_ACCEPT, &a));
+	EXPECT_EQ(-EINVAL, cvm_accept(self->fd, self->base + 1, SZ_4K, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_accept(self->fd, self->base, SZ_4K + 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_accept(self->fd, self->base, 0, 0, NULL));
+	EXPECT_EQ(-EOVERFLOW, cvm_accept(self->fd, ~0ULL & ~0xfffULL, 2 * SZ_4K, 0, NULL));
+	EXPECT_EQ(-ENOENT, cvm_accept(self->fd, self->base + (4 << 20), SZ_4K, 0, NULL));
+	EXPECT_EQ(-ENOENT, cvm_accept(self->fd, self->base, 5 << 20, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_accept(self->fd, self->base + (8 << 20), SZ_4K, 0, NULL));
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, NPAGES(4 << 20), &priv));
+	EXPECT_EQ(isolated() ? 0 : NPAGES(4 << 20), priv);
+}
+
+static const char *fail_status(void)
+{
+	switch (isolation()) {
+	case CVM_VTLMEM_ISOLATION_SNP:
+		return "1";			/* PVALIDATE FAIL_INPUT */
+	case CVM_VTLMEM_ISOLATION_TDX:
+		return "0xC000010000000000";	/* TDX_OPERAND_INVALID */
+	default:
+		return "5";			/* HV_STATUS_INVALID_PARAMETER */
+	}
+}
+
+TEST_F(accept, injected_failure_reported_exactly)
+{
+	uint64_t len = 64 << 20, n = NPAGES(len), bad = self->base + (37 << 20) + 5 * SZ_4K;
+	struct cvm_vtlmem_accept out;
+	char cmd[128];
+	uint64_t priv;
+
+	if (!isolated())
+		SKIP(return, "nothing to accept without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	/* SNP/TDX try the 2 MiB unit first: fail both the large and the 4K try. */
+	snprintf(cmd, sizeof(cmd), "fail gpn=%#llx status=%s",
+		 (unsigned long long)(bad / SZ_4K), fail_status());
+	ASSERT_EQ(0, cvm_sim_inject(cmd));
+	if (isolation() != CVM_VTLMEM_ISOLATION_VBS) {
+		snprintf(cmd, sizeof(cmd), "sizemismatch gpa=%#llx", (unsigned long long)bad);
+		ASSERT_EQ(0, cvm_sim_inject(cmd));
+	}
+	EXPECT_EQ(-EIO, cvm_accept(self->fd, self->base, len, 0, &out));
+	EXPECT_EQ(bad, out.fail_gpa);
+	EXPECT_EQ(strtoull(fail_status(), NULL, 0), out.fail_status);
+	EXPECT_EQ(CVM_VTLMEM_PAGE_UNACCEPTED, cvm_page_state(self->fd, bad));
+	/* The report is exact: what QUERY shows is what the hypervisor did. */
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	EXPECT_EQ(priv, out.accepted);
+	EXPECT_GT(n, out.accepted);
+	/* Retrying finishes the job without accepting anything twice. */
+	ASSERT_EQ(0, cvm_sim_inject("clear"));
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, &out));
+	EXPECT_EQ(n - priv, out.accepted);
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	EXPECT_EQ(n, priv);
+}
+
+TEST_F(accept, sizemismatch_falls_back_for_that_unit_only)
+{
+	uint64_t len = 16 << 20, n = NPAGES(len), unit = self->base + 5 * SZ_2M, priv, i;
+	uint16_t *s = calloc(n, 2);
+	char cmd[96];
+
+	if (isolation() != CVM_VTLMEM_ISOLATION_SNP && isolation() != CVM_VTLMEM_ISOLATION_TDX)
+		SKIP(return, "no large pages on this platform");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	snprintf(cmd, sizeof(cmd), "sizemismatch gpa=%#llx", (unsigned long long)unit);
+	ASSERT_EQ(0, cvm_sim_inject(cmd));
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, NULL));
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	EXPECT_EQ(n, priv);
+	ASSERT_EQ(0, cvm_sim_state(self->base, n, s));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(i / 512 == 5 ? 0 : 1, SIM_PAGE_SIZE(s[i]));
+	EXPECT_EQ(1, cvm_counter(CVM_DEBUGFS "/stats", "accept_fallbacks"));
+	EXPECT_EQ(512, cvm_counter(CVM_DEBUGFS "/stats", "accept_pages_4k"));
+	free(s);
+}
+
+/* Map @len bytes of the private view at @gpa. */
+static void *map_private(int fd, uint64_t gpa, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, gpa);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const uint64_t *q = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (q[i])
+			return false;
+	return true;
+}
+
+TEST_F(accept, accepted_memory_reads_zero)
+{
+	uint64_t len = 4 << 20;
+	void *p;
+
+	if (!isolated())
+		SKIP(return, "nothing is accepted without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, SZ_2M, 0, NULL));
+	/* NO_ZERO: the caller vouches; on SNP the simulated garbage shows. */
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base + SZ_2M, SZ_2M, CVM_VTLMEM_ACCEPT_NO_ZERO,
+				NULL));
+	p = map_private(self->fd, self->base, len);
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(all_zero(p, SZ_2M));
+	if (isolation() == CVM_VTLMEM_ISOLATION_SNP) {
+		EXPECT_FALSE(all_zero((char *)p + SZ_2M, SZ_2M));
+	} else {
+		EXPECT_TRUE(all_zero((char *)p + SZ_2M, SZ_2M));
+	}
+	munmap(p, len);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+TEST_F(accept, fatal_signal_stops_promptly_and_exactly)
+{
+	uint64_t len = 128 << 20, n = NPAGES(len), priv;
+	double start;
+	int status;
+	pid_t pid;
+
+	if (!isolated())
+		SKIP(return, "nothing to accept without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	/* Slow enough that the whole accept would take well over a minute. */
+	ASSERT_EQ(0, cvm_write_file(PARAMS "sim_page_4k_ns", "2000000"));
+	ASSERT_EQ(0, cvm_write_file(PARAMS "sim_page_2m_ns", "200000000"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		cvm_accept(self->fd, self->base, len, 0, NULL);
+		_exit(0);
+	}
+	usleep(500 * 1000);
+	start = now();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	/* Running chunks finish their current call: well under two seconds. */
+	EXPECT_GT(2.0, now() - start);
+	cvm_write_file(PARAMS "sim_page_4k_ns", "0");
+	cvm_write_file(PARAMS "sim_page_2m_ns", "0");
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	EXPECT_GT(n, priv);
+	TH_LOG("%llu of %llu pages accepted before the signal",
+	       (unsigned long long)priv, (unsigned long long)n);
+}
+
+struct toucher {
+	volatile char *addr;
+	pthread_barrier_t *go;
+};
+
+static void *touch(void *arg)
+{
+	struct toucher *t = arg;
+
+	pthread_barrier_wait(t->go);
+	(void)*t->addr;
+	return NULL;
+}
+
+TEST_F(accept, lazy_range_accepts_one_unit_once)
+{
+	uint64_t len = 8 << 20, n = NPAGES(len), priv;
+	pthread_barrier_t go;
+	struct toucher t[8];
+	pthread_t th[8];
+	char *p;
+	int i;
+
+	if (!isolated())
+		SKIP(return, "nothing to accept without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE,
+				   CVM_VTLMEM_RANGE_LAZY));
+	p = map_private(self->fd, self->base, len);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
+	pthread_barrier_init(&go, NULL, 8);
+	for (i = 0; i < 8; i++) {
+		/* Eight threads, eight different pages of the same 2 MiB unit. */
+		t[i].addr = p + 3 * SZ_2M + i * 64 * SZ_4K + 17;
+		t[i].go = &go;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, touch, &t[i]));
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	EXPECT_EQ(512, priv);
+	EXPECT_EQ(CVM_VTLMEM_PAGE_PRIVATE, cvm_page_state(self->fd, self->base + 3 * SZ_2M));
+	EXPECT_EQ(CVM_VTLMEM_PAGE_UNACCEPTED, cvm_page_state(self->fd, self->base + 4 * SZ_2M));
+	switch (isolation()) {
+	case CVM_VTLMEM_ISOLATION_SNP:
+		EXPECT_EQ(1, sim_calls("pvalidate_2m"));
+		break;
+	case CVM_VTLMEM_ISOLATION_TDX:
+		EXPECT_EQ(1, sim_calls("tdx_accept_2m"));
+		break;
+	default:
+		EXPECT_EQ(1, sim_calls("hv_accept"));
+	}
+	/* Fresh memory reads as zero. */
+	EXPECT_TRUE(all_zero(p + 3 * SZ_2M, SZ_2M));
+	munmap(p, len);
+}
+
+TEST_HARNESS_MAIN
