@@ -35,9 +35,14 @@
 #define ACCEPT_CHUNK_1G		(SZ_1G >> PAGE_SHIFT)
 #define ACCEPT_CHUNK_HV		(4095 * 34)	/* lcm(4095, 510) */
 
+/*
+ * @stop: the job's stop flag (NULL for lazy faults, which finish their
+ * unit so the faulting thread can be served)
+ */
 struct accept_ctx {
 	bool zero;
 	bool grant;
+	const bool *stop;
 };
 
 /* Zero what the platform left readable as garbage: one large memset. */
@@ -61,12 +66,14 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
 	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn) };
-	struct cvm_plat_result res = {}, grant = {};
-	u64 start = ktime_get_ns(), done;
+	struct cvm_plat_result res = { .stop = ctx->stop }, grant = { .stop = ctx->stop };
+	u64 start = ktime_get_ns(), done, fail, status;
 	int err;
 
 	err = ops->accept(&span, &res);
 	done = res.done;
+	fail = gpn + done;
+	status = res.status;
 	if (done && ctx->zero)
 		zero_pages(r, gpn, done);
 	if (done && ctx->grant) {
@@ -78,8 +85,8 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 			cvm_set_page_rights(r, gpn, grant.done, 0, HV_MAP_GPA_ALL);
 		if (gerr && !err) {
 			err = gerr;
-			res.status = grant.status;
-			done = grant.done;
+			fail = gpn + grant.done;
+			status = grant.status;
 		}
 	}
 	down_write(&r->map_lock);
@@ -95,8 +102,8 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 		out->plat.pages[i] += res.pages[i];
 	if (err) {
 		out->err = err;
-		out->fail_gpn = gpn + done;
-		out->status = res.status;
+		out->fail_gpn = fail;
+		out->status = status;
 	}
 	return done;
 }
@@ -146,7 +153,7 @@ static int lazy_accept(struct cvm_range *r, u64 gpn)
 {
 	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
 	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
-	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true };
+	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true, NULL };
 	struct cvm_chunk out = {};
 
 	if (cvm_range_claim(r, first, end - first))
@@ -205,6 +212,7 @@ static int accept_span(struct cvm_range *r, struct cvm_vtlmem_accept *req)
 	};
 	int ret;
 
+	ctx.stop = &job.stop;
 	if (r->kind != CVM_VTLMEM_RANGE_PRIVATE)
 		return -EINVAL;
 	if (all_accepted(r, job.gpn, job.npages))

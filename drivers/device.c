@@ -8,6 +8,7 @@
 
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/huge_mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
@@ -86,6 +87,8 @@ static const struct file_operations cvm_fops = {
 	.open = cvm_open,
 	.unlocked_ioctl = cvm_ioctl,
 	.mmap = cvm_mmap,
+	/* Place mappings so that 2 MiB-aligned GPAs can use PMD entries. */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

@@ -67,11 +67,20 @@ void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c)
 	job->plat.fallbacks += c->plat.fallbacks;
 	for (i = 0; i < CVM_PSIZE_NR; i++)
 		job->plat.pages[i] += c->plat.pages[i];
-	if (c->err && c->fail_gpn < job->fail_gpn) {
+	/*
+	 * Report the lowest real failure; a chunk that only stopped because
+	 * the job was stopping (-EINTR) reports nothing new.
+	 */
+	if (c->err && c->err != -EINTR &&
+	    (job->err == -EINTR || !job->err || c->fail_gpn < job->fail_gpn)) {
 		job->fail_gpn = c->fail_gpn;
 		job->status = c->status;
 		job->err = c->err;
+	} else if (c->err && !job->err) {
+		job->err = c->err;
 	}
+	if (job->err)
+		WRITE_ONCE(job->stop, true);
 	spin_unlock(&job->lock);
 }
 
@@ -192,6 +201,7 @@ int cvm_engine_run(struct cvm_job *job)
 	job->fail_gpn = U64_MAX;
 	job->status = 0;
 	job->err = 0;
+	job->stop = false;
 	memset(&job->plat, 0, sizeof(job->plat));
 	ret = engine_alloc(&run, job);
 	if (ret)
@@ -203,17 +213,24 @@ int cvm_engine_run(struct cvm_job *job)
 
 		next = min(end, next);
 
-		if (wait_event_killable(run.wq, atomic_read(&run.inflight) < run.nslots)) {
-			spin_lock(&job->lock);
-			if (!job->err)
-				job->err = -EINTR;
-			spin_unlock(&job->lock);
+		if (wait_event_killable(run.wq, atomic_read(&run.inflight) < run.nslots))
 			break;
-		}
 		queue_chunk(&run, pos, next - pos, n++);
 		pos = next;
 	}
-	/* Running chunks always finish: they own page state. */
+	/* The last chunks may run long: a fatal signal still stops them early. */
+	wait_event_killable(run.wq, !atomic_read(&run.inflight));
+	if (fatal_signal_pending(current)) {
+		spin_lock(&job->lock);
+		if (!job->err)
+			job->err = -EINTR;
+		WRITE_ONCE(job->stop, true);
+		spin_unlock(&job->lock);
+	}
+	/*
+	 * Running chunks stop at their next call and record what they did;
+	 * a fatal signal arriving now does not cut that short.
+	 */
 	wait_event(run.wq, !atomic_read(&run.inflight));
 	for (n = 0; n < run.nslots; n++)
 		flush_work(&run.slots[n].work);
@@ -229,7 +246,8 @@ int cvm_engine_run(struct cvm_job *job)
  */
 int cvm_engine_init(void)
 {
-	engine_wq = alloc_workqueue("cvm_vtlmem", WQ_HIGHPRI, 0);
+	/* Normal priority: the caller must still get the CPU to see signals. */
+	engine_wq = alloc_workqueue("cvm_vtlmem", 0, 0);
 	return engine_wq ? 0 : -ENOMEM;
 }
 

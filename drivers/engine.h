@@ -49,6 +49,8 @@ struct cvm_chunk {
  * @status: platform status for @fail_gpn
  * @err: errno of the chunk that failed at @fail_gpn, or -EINTR
  * @plat: totals over all chunks
+ * @stop: set once the job fails or its caller gets a fatal signal; running
+ *	chunks stop before their next call (pass it as cvm_plat_result.stop)
  */
 struct cvm_job {
 	struct cvm_range *r;
@@ -64,6 +66,7 @@ struct cvm_job {
 	u64 status;
 	int err;
 	struct cvm_plat_result plat;
+	bool stop;
 };
 
 int cvm_engine_init(void);

@@ -132,26 +132,31 @@ static int hv_rep_loop(u16 code, u32 count, void *input, u32 *done, u16 *status,
 
 		(*calls)++;
 		*status = FIELD_GET(HV_RES_STATUS, result);
+		/* Progress is only believed once the answer is consistent. */
 		*done = start;
 		if (completed < start || completed > count)
 			return -EPROTO;		/* backwards or beyond the request */
-		*done = completed;
 		switch (*status) {
 		case HV_STATUS_SUCCESS:
-			if (completed == count)
-				return 0;
 			if (completed == start)
 				return -EPROTO;	/* "success" that did nothing */
+			*done = completed;
+			if (completed == count)
+				return 0;
 			break;
 		case HV_STATUS_TIME_OUT:
 			if (completed == count)
 				return -EPROTO;	/* timed out with nothing left */
+			*done = completed;
 			if (completed == start && ++stalls > HV_MAX_STALLS)
 				return -ETIMEDOUT;
 			break;
 		default:
 			/* A failure must leave at least the failing rep undone. */
-			return completed < count ? -EIO : -EPROTO;
+			if (completed == count)
+				return -EPROTO;
+			*done = completed;
+			return -EIO;
 		}
 		start = completed;
 	}
@@ -193,16 +198,33 @@ static void fill_accept(void *input, const void *arg)
 	in->gpn_base = a->gpn;
 }
 
+static void hv_result_init(struct cvm_hv_result *res)
+{
+	const bool *stop = res->stop;
+
+	memset(res, 0, sizeof(*res));
+	res->stop = stop;
+}
+
+/* A long request stops between calls when its owner asks. */
+static bool hv_stopped(const struct cvm_hv_result *res)
+{
+	return res->stop && READ_ONCE(*res->stop);
+}
+
 /* Contiguous page runs: the rep count is the page count, no list. */
 static int hv_run_calls(u16 code, u64 gpn, u64 npages, u32 attributes,
 			struct cvm_hv_result *res)
 {
-	memset(res, 0, sizeof(*res));
+	hv_result_init(res);
 	while (res->done < npages) {
 		struct accept_args a = { gpn + res->done, attributes };
 		u32 n = min_t(u64, npages - res->done, HV_REP_MAX), done;
-		int ret = hv_call(code, n, fill_accept, &a, &done, &res->status,
-				  &res->calls);
+		int ret;
+
+		if (hv_stopped(res))
+			return -EINTR;
+		ret = hv_call(code, n, fill_accept, &a, &done, &res->status, &res->calls);
 
 		res->done += done;
 		if (ret)
@@ -223,8 +245,8 @@ static int hv_run_calls(u16 code, u64 gpn, u64 npages, u32 attributes,
  * May sleep between calls.
  *
  * Return: 0, -EIO (the hypervisor refused @res->status at page
- * @gpn + @res->done), -EPROTO (the hypervisor contradicted itself) or
- * -ETIMEDOUT (it never made progress).
+ * @gpn + @res->done), -EPROTO (the hypervisor contradicted itself),
+ * -ETIMEDOUT (it never made progress) or -EINTR (@res->stop).
  */
 int cvm_hv_accept(u64 gpn, u64 npages, u32 attributes, struct cvm_hv_result *res)
 {
@@ -272,7 +294,7 @@ static void fill_list(void *input, const void *arg)
 static int hv_list_calls(u16 code, const struct cvm_gpn_list *list,
 			 const void *header, struct cvm_hv_result *res)
 {
-	memset(res, 0, sizeof(*res));
+	hv_result_init(res);
 	while (res->done < list->count) {
 		struct list_args a = {
 			.list = list,
@@ -282,6 +304,8 @@ static int hv_list_calls(u16 code, const struct cvm_gpn_list *list,
 		u32 done;
 		int ret;
 
+		if (hv_stopped(res))
+			return -EINTR;
 		memcpy(a.header, header, sizeof(a.header));
 		ret = hv_call(code, a.n, fill_list, &a, &done, &res->status,
 			      &res->calls);

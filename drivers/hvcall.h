@@ -29,11 +29,14 @@ struct cvm_gpn_list {
  *	failure the element at @done is the one that failed
  * @status: HV_STATUS_* of the failing call, 0 on success
  * @calls: hypercalls issued, continuations included
+ * @stop: in: if set and it reads true, no further call is issued and the
+ *	request ends with -EINTR (progress stays exact)
  */
 struct cvm_hv_result {
 	u64 done;
 	u16 status;
 	u64 calls;
+	const bool *stop;
 };
 
 int cvm_hv_init(const struct cvm_transport *transport, bool shared_input);

@@ -254,8 +254,8 @@ int cvm_mmap(struct file *file, struct vm_area_struct *vma)
  * @npages: number of pages
  *
  * A PMD that covers part of the span goes whole. Context: process or
- * workqueue; sleeps. Must not be called with the range's map_lock held
- * for read, or from a fault.
+ * workqueue, may sleep (takes the address space's i_mmap lock, never
+ * mmap_lock, so it may run with or without the range's map_lock).
  */
 void cvm_zap(u64 gpn, u64 npages)
 {

@@ -50,7 +50,7 @@ static void take_hv_result(struct cvm_plat_result *res, const struct cvm_hv_resu
 int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
 			       struct cvm_plat_result *res)
 {
-	struct cvm_hv_result hv;
+	struct cvm_hv_result hv = { .stop = res->stop };
 	int ret;
 
 	ret = cvm_hv_set_visibility(list, shared ? HV_VISIBILITY_SHARED :
@@ -73,7 +73,7 @@ int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
 			   struct cvm_plat_result *res)
 {
 	struct cvm_gpn_list list = { .base = span->gpn, .count = span->npages };
-	struct cvm_hv_result hv;
+	struct cvm_hv_result hv = { .stop = res->stop };
 	int ret;
 
 	ret = cvm_hv_protect(&list, vtl, rights, &hv);

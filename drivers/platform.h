@@ -7,6 +7,7 @@
 #ifndef CVM_VTLMEM_PLATFORM_H
 #define CVM_VTLMEM_PLATFORM_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/cvm_vtlmem.h>
 
@@ -37,6 +38,8 @@ enum cvm_psize { CVM_PSIZE_4K, CVM_PSIZE_2M, CVM_PSIZE_1G, CVM_PSIZE_NR };
  * @calls: hypercalls and instructions issued
  * @pages: pages completed per page size (in 4 KiB pages)
  * @fallbacks: large units retried at a smaller size
+ * @stop: in: if set and it reads true, the operation stops before its next
+ *	call or instruction with -EINTR, progress exact
  */
 struct cvm_plat_result {
 	u64 done;
@@ -44,7 +47,13 @@ struct cvm_plat_result {
 	u64 calls;
 	u64 pages[CVM_PSIZE_NR];
 	u64 fallbacks;
+	const bool *stop;
 };
+
+static inline bool cvm_plat_stopped(const struct cvm_plat_result *res)
+{
+	return res->stop && READ_ONCE(*res->stop);
+}
 
 /**
  * struct cvm_platform_ops - what one isolation type does

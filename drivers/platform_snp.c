@@ -10,6 +10,7 @@
  * validated page behind our back looks like.
  */
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 
 #include "hv_abi.h"
@@ -110,6 +111,9 @@ static int snp_walk(const struct cvm_span *span, snp_op_fn op, u64 arg,
 		u64 gpn = span->gpn + i;
 		void *va = span->kva + i * PAGE_SIZE;
 
+		if (cvm_plat_stopped(res))
+			return -EINTR;
+		cond_resched();
 		if (IS_ALIGNED(gpn, UNIT_PAGES) && span->npages - i >= UNIT_PAGES) {
 			ret = op(gpn, va, true, arg, res);
 			if (!ret) {

@@ -8,6 +8,7 @@
  */
 #include <linux/mm.h>
 #include <linux/processor.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 
 #include "hv_abi.h"
@@ -62,6 +63,8 @@ static int tdx_region(const struct cvm_span *span, const struct tdx_op *op,
 	if (st == TDX_PAGE_SIZE_MISMATCH && level > TDX_LEVEL_4K) {
 		res->fallbacks++;
 		for (j = 0; j < n; j += n / 512) {
+			if (cvm_plat_stopped(res))
+				return -EINTR;
 			ret = tdx_region(span, op, i + j, level - 1, res);
 			if (ret)
 				return ret;
@@ -81,6 +84,9 @@ static int tdx_walk(const struct cvm_span *span, const struct tdx_op *op,
 		int level = TDX_LEVEL_1G;
 		int ret;
 
+		if (cvm_plat_stopped(res))
+			return -EINTR;
+		cond_resched();
 		while (level > TDX_LEVEL_4K &&
 		       (!IS_ALIGNED(span->gpn + i, tdx_level_pages(level)) ||
 			span->npages - i < tdx_level_pages(level)))

@@ -16,7 +16,7 @@ static int vbs_accept(const struct cvm_span *span, struct cvm_plat_result *res)
 {
 	u32 attributes = FIELD_PREP(HV_ACCEPT_MEMORY_TYPE, HV_ACCEPT_MEMORY_RAM) |
 			 FIELD_PREP(HV_ACCEPT_VISIBILITY, HV_VISIBILITY_PRIVATE);
-	struct cvm_hv_result hv;
+	struct cvm_hv_result hv = { .stop = res->stop };
 	int ret;
 
 	ret = cvm_hv_accept(span->gpn, span->npages, attributes, &hv);
@@ -29,7 +29,7 @@ static int vbs_accept(const struct cvm_span *span, struct cvm_plat_result *res)
 
 static int vbs_unaccept(const struct cvm_span *span, struct cvm_plat_result *res)
 {
-	struct cvm_hv_result hv;
+	struct cvm_hv_result hv = { .stop = res->stop };
 	int ret;
 
 	ret = cvm_hv_unaccept(span->gpn, span->npages, &hv);

@@ -1002,6 +1002,20 @@ bool cvm_sim_is_ram(u64 gpa, u64 len)
 }
 
 /**
+ * cvm_sim_ram() - where the simulated VTL0 RAM is
+ * @gpa: out: its first address
+ * @len: out: its size in bytes
+ *
+ * Return: false if the simulation has no RAM (no sim_ram= parameter).
+ */
+bool cvm_sim_ram(u64 *gpa, u64 *len)
+{
+	*gpa = sim_hv.base_gpn << PAGE_SHIFT;
+	*len = sim_hv.npages << PAGE_SHIFT;
+	return sim_hv.npages != 0;
+}
+
+/**
  * cvm_sim_page() - simulated state of one page
  * @gpn: guest page number
  *

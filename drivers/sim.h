@@ -65,6 +65,7 @@ struct cvm_sim_count {
 int cvm_sim_init(void);
 void cvm_sim_exit(void);
 bool cvm_sim_is_ram(u64 gpa, u64 len);
+bool cvm_sim_ram(u64 *gpa, u64 *len);
 void cvm_sim_reset(void);
 u16 cvm_sim_page(u64 gpn);
 void cvm_sim_count(enum cvm_sim_op op, struct cvm_sim_count *out);

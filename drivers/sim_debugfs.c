@@ -16,6 +16,7 @@
 
 #include "cvm_vtlmem.h"
 #include "hv_abi.h"
+#include "registry.h"
 #include "sim_internal.h"
 
 #define SIM_CMD_MAX	128
@@ -435,11 +436,35 @@ static const struct file_operations sim_boot_accept_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * Writing anything starts a fresh partition: every page back to its state
+ * at load, injections and counters cleared. Refused while ranges are
+ * registered, whose recorded states would then disagree with the model.
+ */
+static ssize_t sim_reset_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	u64 nr_ranges, bytes, state;
+
+	cvm_registry_totals(&nr_ranges, &bytes, &state);
+	if (nr_ranges)
+		return -EBUSY;
+	cvm_sim_reset();
+	return count;
+}
+
+static const struct file_operations sim_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = sim_reset_write,
+	.llseek = noop_llseek,
+};
+
 /**
  * sim_debugfs_init() - create debugfs cvm_vtlmem/sim/
  *
  * Files: inject (wo), counters (rw), state (ro, binary), ram (ro),
- * boot_accept (wo). A missing debugfs is not an error.
+ * boot_accept (wo), reset (wo). A missing debugfs is not an error.
  */
 void sim_debugfs_init(void)
 {
@@ -452,4 +477,5 @@ void sim_debugfs_init(void)
 				 sim_hv.npages * sizeof(u16));
 	debugfs_create_file("ram", 0400, dir, NULL, &sim_ram_fops);
 	debugfs_create_file("boot_accept", 0200, dir, NULL, &sim_boot_accept_fops);
+	debugfs_create_file("reset", 0200, dir, NULL, &sim_reset_fops);
 }

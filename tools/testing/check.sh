@@ -94,11 +94,13 @@ CONF
 		cp "$top/selftests/cvm_vtlmem/rig_canary" "$dir/rig_canary_test"
 		suite="$dir/rig_canary_test"
 	fi
+	local log="$dir/console$([ "$canary" = 1 ] && echo -canary).log"
 	"$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
 		"$dir/vm.conf" $suite "$build/cvm-vtlmemctl"
-	"$here/vm.sh" "$VMLINUZ" "$dir/initrd.gz" "$dir/console.log" \
+	"$here/vm.sh" "$VMLINUZ" "$dir/initrd.gz" "$log" \
 		"$([ "$lane" = debug ] && echo 1500 || echo 600)"
-	"$here/parse-log.py" "$dir/console.log" "$lane:$KVER" "$isos"
+	"$here/parse-log.py" "$log" "$lane:$KVER" "$isos" \
+		$([ "$lane" = debug ] && [ "$canary" = 0 ] && echo --kunit)
 }
 
 for lane in $lanes; do

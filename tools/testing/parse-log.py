@@ -12,12 +12,14 @@ import re
 import sys
 
 KERNEL_REPORTS = re.compile(
-    r"(BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|Kernel panic|"
+    r"(BUG:|WARNING:|Oops|KASAN:|UBSAN:|kernel BUG|Kernel panic|"
     r"possible circular locking|possible recursive locking|"
-    r"inconsistent lock state|lockdep|unreferenced object|"
-    r"general protection fault|Call Trace:|cut here)")
+    r"inconsistent lock state|INFO: lockdep is turned off|"
+    r"unreferenced object|general protection fault|Call Trace:|cut here)")
 PLAN = re.compile(r"^1\.\.(\d+)")
 RESULT = re.compile(r"^(not ok|ok) \d+ ")
+# KUnit subtests, printed by the kernel while the module loads.
+KUNIT_RESULT = re.compile(r"^\s{4}(not ok|ok) \d+ (\S+)")
 
 
 class Suite:
@@ -27,6 +29,7 @@ class Suite:
         self.failed = 0
         self.problems = []
         self.ended = False
+        self.kunit = 0
 
 
 def judge(lines, label):
@@ -37,7 +40,7 @@ def judge(lines, label):
     for raw in lines:
         line = raw.rstrip("\r\n")
         # Kernel lines carry a timestamp prefix once printk goes verbose.
-        text = re.sub(r"^\[\s*\d+\.\d+\]\s*", "", line)
+        text = re.sub(r"^\[\s*\d+\.\d+\] ?", "", line)
         if text.startswith("@@cvm suite begin "):
             suite = Suite(text.split()[-1])
             suites.append(suite)
@@ -69,6 +72,15 @@ def judge(lines, label):
             if suite:
                 suite.failed += 1
             continue
+        if suite is not None and test is None:
+            m = KUNIT_RESULT.match(text)
+            if m:
+                suite.kunit += 1
+                if m.group(1) == "ok":
+                    suite.passed += 1
+                else:
+                    suite.failed += 1
+                    suite.problems.append("kunit: " + text.strip())
         if test is not None:
             m = PLAN.match(text)
             if m and test["plan"] is None:
@@ -94,8 +106,11 @@ def judge(lines, label):
 
 
 def main():
-    path, label = sys.argv[1], sys.argv[2]
-    expected = sys.argv[3].split() if len(sys.argv) > 3 else []
+    args = sys.argv[1:]
+    want_kunit = "--kunit" in args
+    args = [a for a in args if a != "--kunit"]
+    path, label = args[0], args[1]
+    expected = args[2].split() if len(args) > 2 else []
     with open(path, errors="replace") as f:
         lines = f.readlines()
     suites, stray = judge(lines, label)
@@ -106,6 +121,9 @@ def main():
         seen.add(s.name)
         if not s.ended:
             s.problems.append("suite did not finish (hang or panic)")
+            s.failed += 1
+        if want_kunit and not s.kunit:
+            s.problems.append("the module's KUnit suites did not run")
             s.failed += 1
         ok = "ok" if s.failed == 0 and s.passed > 0 else "not ok"
         if s.passed == 0 and s.failed == 0:
