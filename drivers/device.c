@@ -8,7 +8,7 @@
 
 #include <linux/capability.h>
 #include <linux/fs.h>
-#include <linux/huge_mm.h>
+#include <linux/mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
