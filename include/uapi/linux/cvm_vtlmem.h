@@ -283,4 +283,118 @@ struct cvm_vtlmem_accept {
 #define CVM_VTLMEM_IOC_ACCEPT \
 	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x05, struct cvm_vtlmem_accept)
 
+/* Host visibility targets of SET_VISIBILITY. */
+#define CVM_VTLMEM_VISIBILITY_PRIVATE	0
+#define CVM_VTLMEM_VISIBILITY_SHARED	1
+
+/* SET_VISIBILITY flags */
+/* The pages are the @count GPNs at @gpns, not the span @gpa/@length. */
+#define CVM_VTLMEM_VISIBILITY_GPN_LIST	(1U << 0)
+#define CVM_VTLMEM_VISIBILITY_FLAGS	CVM_VTLMEM_VISIBILITY_GPN_LIST
+
+/* Most GPNs one SET_VISIBILITY call takes. */
+#define CVM_VTLMEM_VISIBILITY_MAX_GPNS	(1U << 20)
+
+/**
+ * struct cvm_vtlmem_visibility - argument of %CVM_VTLMEM_IOC_SET_VISIBILITY
+ * @size: sizeof(struct cvm_vtlmem_visibility)
+ * @flags: CVM_VTLMEM_VISIBILITY_* flags
+ * @visibility: %CVM_VTLMEM_VISIBILITY_PRIVATE or %CVM_VTLMEM_VISIBILITY_SHARED
+ * @count: with %CVM_VTLMEM_VISIBILITY_GPN_LIST, entries at @gpns (1 to
+ *	%CVM_VTLMEM_VISIBILITY_MAX_GPNS; any order, duplicates allowed); else 0
+ * @gpa: without the flag, first address of the span, 4 KiB aligned; else 0
+ * @length: without the flag, bytes, 4 KiB aligned, non-zero; else 0
+ * @gpns: with the flag, user pointer to @count __u64 guest page numbers
+ * @processed: out: entries (or pages of the span) now in the target state,
+ *	those that already were included
+ * @fail_index: out: on failure, index of the first entry (or page of the
+ *	span) whose page failed or could not make the transition
+ * @fail_status: out: on failure, the platform's status for that page, 0 if
+ *	it failed the checks made before anything changed
+ *
+ * Every page must lie in a registered range. Pages already in the target
+ * state are skipped. Pages that cannot make the transition (an unaccepted
+ * page going shared, a quarantined page going shared) fail the whole
+ * request before anything changes.
+ */
+struct cvm_vtlmem_visibility {
+	__u32 size;
+	__u32 flags;
+	__u32 visibility;
+	__u32 count;
+	__u64 gpa;
+	__u64 length;
+	__u64 gpns;
+	__u64 processed;
+	__u64 fail_index;
+	__u64 fail_status;
+};
+
+#define CVM_VTLMEM_VISIBILITY_SIZE_VER0	64
+
+#define CVM_VTLMEM_IOC_SET_VISIBILITY \
+	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x06, struct cvm_vtlmem_visibility)
+
+/**
+ * struct cvm_vtlmem_protect - argument of %CVM_VTLMEM_IOC_PROTECT
+ * @size: sizeof(struct cvm_vtlmem_protect)
+ * @flags: must be zero
+ * @gpa: first address, 4 KiB aligned, inside one registered range
+ * @length: bytes, 4 KiB aligned, non-zero, inside the same range
+ * @target_vtl: the lower VTL whose rights change: 0 or 1
+ * @rights: CVM_VTLMEM_RIGHT_* bits that VTL gets (0 takes every right)
+ * @done: out: pages whose rights changed, exact also on failure
+ * @fail_gpa: out: on failure, the first page whose rights did not change
+ * @fail_status: out: on failure, the platform's status for @fail_gpa
+ *
+ * Every page must be accepted (private or shared, never quarantined).
+ */
+struct cvm_vtlmem_protect {
+	__u32 size;
+	__u32 flags;
+	__u64 gpa;
+	__u64 length;
+	__u32 target_vtl;
+	__u32 rights;
+	__u64 done;
+	__u64 fail_gpa;
+	__u64 fail_status;
+};
+
+#define CVM_VTLMEM_PROTECT_SIZE_VER0	56
+
+#define CVM_VTLMEM_IOC_PROTECT \
+	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x07, struct cvm_vtlmem_protect)
+
+/**
+ * struct cvm_vtlmem_protect_vtl2 - argument of %CVM_VTLMEM_IOC_PROTECT_VTL2
+ * @size: sizeof(struct cvm_vtlmem_protect_vtl2)
+ * @flags: must be zero
+ * @gpa: first address of a part of this kernel's own RAM, 4 KiB aligned;
+ *	0 with @length 0 for all of it
+ * @length: bytes, 4 KiB aligned
+ * @done: out: pages now inaccessible to every lower VTL (pages that
+ *	already were are counted)
+ * @fail_gpa: out: on failure, the first page left accessible
+ * @fail_status: out: on failure, the platform's status for @fail_gpa
+ *
+ * Non-isolated partitions only: takes every right of every lower VTL on
+ * the running kernel's "System RAM", in 2 GiB units spread across CPUs.
+ * Idempotent.
+ */
+struct cvm_vtlmem_protect_vtl2 {
+	__u32 size;
+	__u32 flags;
+	__u64 gpa;
+	__u64 length;
+	__u64 done;
+	__u64 fail_gpa;
+	__u64 fail_status;
+};
+
+#define CVM_VTLMEM_PROTECT_VTL2_SIZE_VER0	48
+
+#define CVM_VTLMEM_IOC_PROTECT_VTL2 \
+	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x08, struct cvm_vtlmem_protect_vtl2)
+
 #endif /* _UAPI_LINUX_CVM_VTLMEM_H */
