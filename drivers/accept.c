@@ -108,6 +108,28 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 	return done;
 }
 
+/**
+ * cvm_accept_run() - accept a run of pages that just became private again
+ * @r: their range
+ * @gpn: first page
+ * @npages: pages, all private and unaccepted, their units claimed
+ * @stop: stop flag of the calling job, or NULL
+ * @out: progress, folded into the caller's chunk
+ *
+ * Accepts, zeroes where the platform does not, grants VTL0 its default
+ * rights, then records the pages private: the order every transition into
+ * the private view keeps.
+ *
+ * Return: pages now private, a prefix of the run.
+ */
+u64 cvm_accept_run(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop,
+		   struct cvm_chunk *out)
+{
+	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true, stop };
+
+	return accept_run(r, gpn, npages, &ctx, out);
+}
+
 /* Accept every unaccepted page of [gpn, gpn + npages); the units are claimed. */
 static void accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
 			 const struct accept_ctx *ctx, struct cvm_chunk *out)

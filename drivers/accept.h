@@ -2,7 +2,14 @@
 #ifndef CVM_VTLMEM_ACCEPT_H
 #define CVM_VTLMEM_ACCEPT_H
 
+#include <linux/types.h>
+
+struct cvm_chunk;
+struct cvm_range;
+
 void cvm_accept_init(void);
+u64 cvm_accept_run(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop,
+		   struct cvm_chunk *out);
 void cvm_accept_exit(void);
 
 #endif /* CVM_VTLMEM_ACCEPT_H */

@@ -67,6 +67,12 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return cvm_ioctl_query(uarg);
 	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ACCEPT):
 		return cvm_ioctl_accept(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_SET_VISIBILITY):
+		return cvm_ioctl_set_visibility(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_PROTECT):
+		return cvm_ioctl_protect(uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_PROTECT_VTL2):
+		return cvm_ioctl_protect_vtl2(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -116,4 +122,5 @@ int cvm_device_init(void)
 void cvm_device_exit(void)
 {
 	misc_deregister(&cvm_miscdev);
+	cvm_protect_exit();
 }

@@ -10,5 +10,10 @@ long cvm_ioctl_remove_range(void __user *uarg);
 long cvm_ioctl_list_ranges(void __user *uarg);
 long cvm_ioctl_query(void __user *uarg);
 long cvm_ioctl_accept(void __user *uarg);
+long cvm_ioctl_set_visibility(void __user *uarg);
+long cvm_ioctl_protect(void __user *uarg);
+long cvm_ioctl_protect_vtl2(void __user *uarg);
+/* What PROTECT_VTL2 remembers outlives the calls: freed at unload. */
+void cvm_protect_exit(void);
 
 #endif /* CVM_VTLMEM_IOCTLS_H */

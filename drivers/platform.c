@@ -81,6 +81,27 @@ int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
 	return ret;
 }
 
+/**
+ * cvm_platform_hv_rights_list() - lower-VTL rights of scattered pages, 510
+ *	per HvCallModifyVtlProtectionMask
+ * @list: pages to change
+ * @vtl: target VTL (0 or 1)
+ * @rights: HV_MAP_GPA_* rights
+ * @res: progress, indexed like @list
+ *
+ * Return: as the hypercall layer.
+ */
+int cvm_platform_hv_rights_list(const struct cvm_gpn_list *list, u8 vtl, u32 rights,
+				struct cvm_plat_result *res)
+{
+	struct cvm_hv_result hv = { .stop = res->stop };
+	int ret;
+
+	ret = cvm_hv_protect(list, vtl, rights, &hv);
+	take_hv_result(res, &hv);
+	return ret;
+}
+
 /* Non-isolated: memory is usable as it is; only protections exist. */
 static int none_accept(const struct cvm_span *span, struct cvm_plat_result *res)
 {
@@ -99,6 +120,7 @@ const struct cvm_platform_ops cvm_platform_none = {
 	.isolation = CVM_VTLMEM_ISOLATION_NONE,
 	.zeroes_on_accept = false,
 	.page_sizes = SZ_4K,
+	.rights_by_list = true,
 	.accept = none_accept,
 	.unaccept = none_unaccept,
 	.set_rights = cvm_platform_hv_rights,

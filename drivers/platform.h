@@ -60,6 +60,11 @@ static inline bool cvm_plat_stopped(const struct cvm_plat_result *res)
  * @isolation: the isolation type
  * @zeroes_on_accept: accepted pages read as zero without our help
  * @page_sizes: bit mask of the sizes it accepts at (SZ_4K | ...)
+ * @keeps_acceptance: unaccept is a no-op (the host takes pages away by
+ *	converting them), so a page the host refused to convert is still
+ *	accepted and private
+ * @rights_by_list: rights are a GPN-list hypercall (cvm_platform_hv_rights_list()
+ *	covers scattered pages in one call) rather than per-page instructions
  * @accept: accept @span (every page unaccepted and private) for VTL0
  * @unaccept: give up acceptance of @span (before it goes host-visible)
  * @set_rights: set the rights lower VTL @vtl has on the accepted @span
@@ -75,6 +80,8 @@ struct cvm_platform_ops {
 	enum cvm_vtlmem_isolation isolation;
 	bool zeroes_on_accept;
 	u32 page_sizes;
+	bool keeps_acceptance;
+	bool rights_by_list;
 	int (*accept)(const struct cvm_span *span, struct cvm_plat_result *res);
 	int (*unaccept)(const struct cvm_span *span, struct cvm_plat_result *res);
 	int (*set_rights)(const struct cvm_span *span, u8 vtl, u32 rights,
@@ -93,5 +100,7 @@ int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
 			       struct cvm_plat_result *res);
 int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
 			   struct cvm_plat_result *res);
+int cvm_platform_hv_rights_list(const struct cvm_gpn_list *list, u8 vtl, u32 rights,
+				struct cvm_plat_result *res);
 
 #endif /* CVM_VTLMEM_PLATFORM_H */

@@ -130,6 +130,7 @@ const struct cvm_platform_ops cvm_platform_tdx = {
 	.isolation = CVM_VTLMEM_ISOLATION_TDX,
 	.zeroes_on_accept = true,
 	.page_sizes = SZ_4K | SZ_2M | SZ_1G,
+	.keeps_acceptance = true,
 	.accept = tdx_accept,
 	.unaccept = tdx_unaccept,
 	.set_rights = tdx_set_rights,

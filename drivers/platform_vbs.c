@@ -43,6 +43,7 @@ const struct cvm_platform_ops cvm_platform_vbs = {
 	.isolation = CVM_VTLMEM_ISOLATION_VBS,
 	.zeroes_on_accept = true,
 	.page_sizes = SZ_4K,
+	.rights_by_list = true,
 	.accept = vbs_accept,
 	.unaccept = vbs_unaccept,
 	.set_rights = cvm_platform_hv_rights,

@@ -16,11 +16,14 @@
 #include <linux/bitfield.h>
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/ioport.h>
 #include <linux/ktime.h>
 #include <linux/io.h>
+#include <linux/maple_tree.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pgtable.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -340,6 +343,11 @@ static u64 sim_page_ns(unsigned int level)
  * @arg: element argument decoded from the header
  * @mask: second element argument
  * @ns: simulated cost of the pages processed
+ * @ram_first: a page of this kernel's System RAM found by this call
+ * @ram_end: end of the System RAM extent from @ram_first (0: none yet)
+ * @vtl2_gpn: first page of the run of VTL2 pages processed, not yet recorded
+ * @vtl2_index: element index of @vtl2_gpn
+ * @vtl2_n: pages in that run
  */
 struct sim_hc {
 	const void *input;
@@ -353,6 +361,11 @@ struct sim_hc {
 	u64 arg;
 	u16 mask;
 	u64 ns;
+	u64 ram_first;
+	u64 ram_end;
+	u64 vtl2_gpn;
+	u32 vtl2_index;
+	u32 vtl2_n;
 };
 
 /**
@@ -505,14 +518,144 @@ static const struct sim_hc_desc sim_hcs[] = {
 };
 
 /*
- * A GPN outside the simulated VTL0 RAM. This is the extension point for
- * VTL2 protecting its own RAM with HvCallModifyVtlProtectionMask: until that
- * is modelled, every call rejects pages the simulation does not back.
+ * VTL2's own RAM on a non-isolated partition: the running kernel's "System
+ * RAM" (whole pages), which HvCallModifyVtlProtectionMask may protect from
+ * the lower VTLs. Rights are extents per lower VTL, GPN -> xa_mk_value(),
+ * no entry meaning every right (the partition's state at boot): 3 GiB is
+ * 786k pages, so one entry per page would not do. A reset leaves them
+ * alone: like the running kernel, they are not part of the VTL0 RAM the
+ * reset restores, and the module remembers having protected them.
+ */
+static struct maple_tree sim_vtl2[2] = {
+	MTREE_INIT(sim_vtl2[0], 0),
+	MTREE_INIT(sim_vtl2[1], 0),
+};
+
+/* Where a System RAM resource holding the page at @gpa ends. */
+struct sim_ram_probe {
+	u64 gpa;
+	u64 end;
+};
+
+static int sim_ram_extent(struct resource *res, void *arg)
+{
+	struct sim_ram_probe *p = arg;
+
+	/* The walk clips to the window: a resource holding @gpa starts there. */
+	if (res->start == p->gpa)
+		p->end = PFN_DOWN(res->end + 1);
+	return 1;
+}
+
+/* Is page @gpn System RAM of this kernel? Remembers the extent for the next. */
+static bool sim_vtl2_is_ram(struct sim_hc *hc, u64 gpn)
+{
+	struct sim_ram_probe p = { .gpa = gpn << PAGE_SHIFT };
+
+	if (gpn >= hc->ram_first && gpn < hc->ram_end)
+		return true;
+	/* A 1 GiB window: a long extent is found once, not page by page. */
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    p.gpa, p.gpa + SZ_1G - 1, &p, sim_ram_extent);
+	if (p.end <= gpn)
+		return false;
+	hc->ram_first = gpn;
+	hc->ram_end = p.end;
+	return true;
+}
+
+/* Give @vtl @rights on pages [@first, @last], merging with equal neighbours. */
+static int sim_vtl2_store(unsigned int vtl, u64 first, u64 last, unsigned int rights)
+{
+	struct maple_tree *mt = &sim_vtl2[vtl];
+	void *entry = rights == HV_MAP_GPA_ALL ? NULL : xa_mk_value(rights);
+	MA_STATE(mas, mt, 0, 0);
+	int ret;
+
+	mtree_lock(mt);
+	if (first) {
+		mas_set(&mas, first - 1);
+		if (mas_walk(&mas) == entry)
+			first = mas.index;
+	}
+	if (last != ULONG_MAX) {
+		mas_set(&mas, last + 1);
+		if (mas_walk(&mas) == entry)
+			last = mas.last;
+	}
+	mas_set_range(&mas, first, last);
+	/* In a hypercall: the per-CPU input page is held, no sleeping. */
+	ret = mas_store_gfp(&mas, entry, GFP_ATOMIC);
+	mtree_unlock(mt);
+	return ret;
+}
+
+/*
+ * Record the run of VTL2 pages this call processed. Without memory they
+ * were not protected after all: the call fails at the run's first element.
+ */
+static u16 sim_vtl2_flush(struct sim_hc *hc)
+{
+	unsigned int vtl = hc->mask == SIM_RIGHTS(1);
+	unsigned int rights = hc->arg >> (SIM_PAGE_VTL0_SHIFT + 4 * vtl);
+	u32 n = hc->vtl2_n;
+
+	if (!n)
+		return HV_STATUS_SUCCESS;
+	hc->vtl2_n = 0;
+	if (!sim_vtl2_store(vtl, hc->vtl2_gpn, hc->vtl2_gpn + n - 1, rights))
+		return HV_STATUS_SUCCESS;
+	hc->done = hc->vtl2_index;
+	hc->reps -= n;
+	return HV_STATUS_INSUFFICIENT_MEMORY;
+}
+
+/*
+ * A GPN outside the simulated VTL0 RAM: only VTL2 protecting its own RAM
+ * from the lower VTLs on a non-isolated partition is allowed. Consecutive
+ * pages are recorded together, by sim_vtl2_flush() once the run ends.
  */
 static u16 sim_hc_outside(struct sim_hc *hc, u64 gpn)
 {
-	return HV_STATUS_INVALID_PARAMETER;
+	u16 st;
+
+	if (hc->desc->op != SIM_OP_HV_PROTECT ||
+	    cvm.isolation != CVM_VTLMEM_ISOLATION_NONE || !sim_vtl2_is_ram(hc, gpn))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (hc->vtl2_n && gpn == hc->vtl2_gpn + hc->vtl2_n &&
+	    hc->done == hc->vtl2_index + hc->vtl2_n) {
+		hc->vtl2_n++;
+		return HV_STATUS_SUCCESS;
+	}
+	st = sim_vtl2_flush(hc);
+	if (st)
+		return st;
+	hc->vtl2_gpn = gpn;
+	hc->vtl2_index = hc->done;
+	hc->vtl2_n = 1;
+	return HV_STATUS_SUCCESS;
 }
+
+/* "VTL FIRST_GPA LAST_GPA RIGHTS" for every VTL2 extent not at full rights. */
+static int sim_vtl2_show(struct seq_file *m, void *unused)
+{
+	unsigned int vtl;
+	void *entry;
+
+	for (vtl = 0; vtl < ARRAY_SIZE(sim_vtl2); vtl++) {
+		MA_STATE(mas, &sim_vtl2[vtl], 0, 0);
+
+		mtree_lock(&sim_vtl2[vtl]);
+		mas_for_each(&mas, entry, ULONG_MAX)
+			seq_printf(m, "%u 0x%llx 0x%llx 0x%lx\n", vtl,
+				   (u64)mas.index << PAGE_SHIFT,
+				   ((u64)mas.last << PAGE_SHIFT) | ~PAGE_MASK,
+				   xa_to_value(entry));
+		mtree_unlock(&sim_vtl2[vtl]);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_vtl2);
 
 /* Process elements [done, @stop) in order; stop at the first failure. */
 static u16 sim_hc_elements(struct sim_hc *hc, u32 stop)
@@ -522,7 +665,7 @@ static u16 sim_hc_elements(struct sim_hc *hc, u32 stop)
 
 	for (; hc->done < stop; hc->done++) {
 		op.gpn = hc->gpns ? hc->gpns[hc->done] : hc->gpn_base + hc->done;
-		if (sim_take_gpn(op.gpn, 1, &st))
+		if (sim_take_gpn(op.gpn, 1, hc->desc->code, &st))
 			return st;
 		if (sim_span_ok(op.gpn, 1))
 			st = sim_apply(&op);
@@ -583,6 +726,7 @@ static u16 sim_hc_run(struct sim_hc *hc, const struct sim_fail *nth)
 	if (to)
 		stop = min(stop, hc->start + to);
 	st = sim_hc_elements(hc, stop);
+	st = sim_vtl2_flush(hc) ?: st;
 	if (st || hc->done == hc->count)
 		return st;
 	return nth && hc->done == limit ? nth->status : HV_STATUS_TIME_OUT;
@@ -655,7 +799,7 @@ static bool sim_instr_pre(const struct sim_op *op, enum cvm_vtlmem_isolation iso
 	}
 	if (!valid || !IS_ALIGNED(op->gpn, n) || !sim_span_ok(op->gpn, n))
 		return true;
-	return sim_take_gpn(op->gpn, n, st);
+	return sim_take_gpn(op->gpn, n, 0, st);
 }
 
 /*
@@ -1166,6 +1310,7 @@ int cvm_sim_init(void)
 	}
 	cvm_sim_reset();
 	sim_debugfs_init();
+	debugfs_create_file("vtl2_rights", 0400, sim_hv.dir, NULL, &sim_vtl2_fops);
 	if (sim_hv.npages)
 		pr_info("%s isolation, RAM 0x%llx-0x%llx\n", cvm_isolation_name(cvm.isolation),
 			sim_hv.base_gpn << PAGE_SHIFT,
@@ -1186,4 +1331,6 @@ void cvm_sim_exit(void)
 {
 	debugfs_remove(sim_hv.dir);
 	sim_free();
+	mtree_destroy(&sim_vtl2[0]);
+	mtree_destroy(&sim_vtl2[1]);
 }

@@ -39,9 +39,9 @@ static const char *const sim_op_names[] = {
 static_assert(ARRAY_SIZE(sim_op_names) == SIM_OP_NR);
 
 /* Keys of "key=value" arguments. */
-enum sim_key { K_NTH, K_GPN, K_STATUS, K_AFTER, K_REPS, K_GPA, K_COUNT, K_NR };
+enum sim_key { K_NTH, K_GPN, K_STATUS, K_AFTER, K_REPS, K_GPA, K_COUNT, K_CODE, K_NR };
 static const char *const sim_key_names[] = {
-	"nth", "gpn", "status", "after", "reps", "gpa", "count",
+	"nth", "gpn", "status", "after", "reps", "gpa", "count", "code",
 };
 
 static_assert(ARRAY_SIZE(sim_key_names) == K_NR);
@@ -51,8 +51,12 @@ struct sim_args {
 	unsigned long seen;
 };
 
-/* Claim the armed "fail" matching @seq, or (@seq 0) a page of [gpn, +n). */
-static bool sim_take(u64 seq, u64 gpn, u64 n, struct sim_fail *out)
+/*
+ * Claim the armed "fail" matching @seq, or (@seq 0) a page of [gpn, +n) in
+ * a hypercall of call code @code (0: an instruction). A "fail gpn" armed
+ * with code= only fires on that hypercall.
+ */
+static bool sim_take(u64 seq, u64 gpn, u64 n, u16 code, struct sim_fail *out)
 {
 	struct sim_inject *inj = &sim_hv.inj;
 	struct sim_fail *f;
@@ -60,7 +64,8 @@ static bool sim_take(u64 seq, u64 gpn, u64 n, struct sim_fail *out)
 
 	spin_lock(&inj->lock);
 	for (f = inj->fail; f < inj->fail + SIM_MAX_FAILS && !found; f++) {
-		if (!f->armed || f->seq != seq || (!seq && f->gpn - gpn >= n))
+		if (!f->armed || f->seq != seq || (!seq && f->gpn - gpn >= n) ||
+		    (!seq && f->code && f->code != code))
 			continue;
 		*out = *f;
 		f->armed = false;
@@ -83,22 +88,23 @@ bool sim_take_nth(struct sim_fail *out)
 {
 	u64 seq = atomic64_inc_return(&sim_hv.inj.seq);
 
-	return READ_ONCE(sim_hv.inj.nr_fail) && sim_take(seq, 0, 0, out);
+	return READ_ONCE(sim_hv.inj.nr_fail) && sim_take(seq, 0, 0, 0, out);
 }
 
 /**
  * sim_take_gpn() - claim a "fail gpn" for a page about to be processed
  * @gpn: first page the operation processes now
  * @n: number of pages
+ * @code: call code of the hypercall processing them, 0 for an instruction
  * @status: the status to fail with
  *
  * Return: true if the operation fails here with *@status.
  */
-bool sim_take_gpn(u64 gpn, u64 n, u64 *status)
+bool sim_take_gpn(u64 gpn, u64 n, u16 code, u64 *status)
 {
 	struct sim_fail f;
 
-	if (!READ_ONCE(sim_hv.inj.nr_fail) || !sim_take(0, gpn, n, &f))
+	if (!READ_ONCE(sim_hv.inj.nr_fail) || !sim_take(0, gpn, n, code, &f))
 		return false;
 	*status = f.status;
 	return true;
@@ -183,7 +189,8 @@ static int sim_arm_fail(const struct sim_args *a)
 	int ret = -ENOSPC;
 
 	if (by_nth == !!(a->seen & BIT(K_GPN)) || (by_nth && !a->val[K_NTH]) ||
-	    (!by_nth && (a->seen & BIT(K_AFTER))) || a->val[K_AFTER] > HV_REP_MAX)
+	    (!by_nth && (a->seen & BIT(K_AFTER))) || a->val[K_AFTER] > HV_REP_MAX ||
+	    (by_nth && (a->seen & BIT(K_CODE))) || a->val[K_CODE] > U16_MAX)
 		return -EINVAL;
 	spin_lock(&inj->lock);
 	for (f = inj->fail; f < inj->fail + SIM_MAX_FAILS && ret; f++) {
@@ -193,6 +200,7 @@ static int sim_arm_fail(const struct sim_args *a)
 		f->gpn = a->val[K_GPN];
 		f->status = a->val[K_STATUS];
 		f->after = a->val[K_AFTER];
+		f->code = a->val[K_CODE];
 		f->armed = true;
 		WRITE_ONCE(inj->nr_fail, inj->nr_fail + 1);
 		ret = 0;
@@ -218,8 +226,8 @@ static const struct {
 	[C_LIE + SIM_LIE_PHANTOM] = { "lie", "phantom" },
 	[C_LIE + SIM_LIE_BACKWARDS] = { "lie", "backwards" },
 	[C_LIE + SIM_LIE_OVERCOUNT] = { "lie", "overcount" },
-	[C_FAIL] = { "fail", NULL, BIT(K_NTH) | BIT(K_GPN) | BIT(K_STATUS) | BIT(K_AFTER),
-		     BIT(K_STATUS) },
+	[C_FAIL] = { "fail", NULL, BIT(K_NTH) | BIT(K_GPN) | BIT(K_STATUS) | BIT(K_AFTER) |
+		     BIT(K_CODE), BIT(K_STATUS) },
 	[C_TIMEOUT_OFF] = { "timeout", "off" },
 	[C_TIMEOUT] = { "timeout", NULL, BIT(K_REPS), BIT(K_REPS) },
 	[C_SIZEMISMATCH] = { "sizemismatch", NULL, BIT(K_GPA), BIT(K_GPA) },
@@ -296,7 +304,7 @@ static int sim_dispatch(const char *verb, char *rest)
 /**
  * cvm_sim_inject() - arm a fault injection or act as the host
  * @cmd: one command, as written to debugfs sim/inject:
- *	"fail nth=N status=S [after=K]", "fail gpn=X status=S",
+ *	"fail nth=N status=S [after=K]", "fail gpn=X status=S [code=C]",
  *	"timeout reps=K", "timeout off", "sizemismatch gpa=G", "busy count=N",
  *	"lie noprogress|phantom|backwards|overcount", "remap gpn=X",
  *	"reset counters", "clear". Numbers are decimal or 0x-prefixed hex.

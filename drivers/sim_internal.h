@@ -32,6 +32,7 @@ enum sim_lie {
  * @gpn: page whose processing fails (when @seq is 0)
  * @status: status to return
  * @after: reps a hypercall completes beyond its rep start first
+ * @code: with @gpn: fire only in hypercalls of this call code (0: any)
  * @armed: slot in use
  */
 struct sim_fail {
@@ -39,6 +40,7 @@ struct sim_fail {
 	u64 gpn;
 	u64 status;
 	u32 after;
+	u16 code;
 	bool armed;
 };
 
@@ -115,7 +117,7 @@ void sim_remap(u64 gpn);
 void sim_mismatch_clear(void);
 
 bool sim_take_nth(struct sim_fail *out);
-bool sim_take_gpn(u64 gpn, u64 n, u64 *status);
+bool sim_take_gpn(u64 gpn, u64 n, u16 code, u64 *status);
 void sim_inject_clear(void);
 void sim_counters_reset(void);
 void sim_debugfs_init(void);

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SET_VISIBILITY: move pages between private and host-visible in the
+ * orders that keep the threat model.
+ *
+ * private -> shared: unreachable through both views (state, then zap),
+ * VTL0 loses its rights, acceptance is given up, then the visibility
+ * hypercall. Pages the host refuses after they were given up are in no
+ * usable state and are quarantined.
+ *
+ * shared -> private: unreachable through the shared view, the visibility
+ * hypercall (split at the first refusal: the refused tail stays shared),
+ * then accept, zero where the platform does not, default VTL0 rights, and
+ * only then reachable through the private view. A page that cannot be
+ * accepted after the host said it was private is quarantined: the host
+ * may be lying.
+ *
+ * The caller's pages are sorted and deduplicated, their 2 MiB units
+ * claimed in ascending order (overlapping requests serialise, disjoint ones
+ * run in parallel), checked, and run on the work engine 510 at a time: one
+ * visibility hypercall per batch.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+
+#include "accept.h"
+#include "engine.h"
+#include "hv_abi.h"
+#include "hvcall.h"
+#include "ioctls.h"
+#include "mapping.h"
+#include "platform.h"
+#include "registry.h"
+#include "stats.h"
+#include "uarg.h"
+
+/* One distinct page of the request. */
+struct vis_page {
+	u64 gpn;
+	u32 index;	/* the caller's first entry naming it */
+	u32 weight;	/* the caller's entries naming it */
+	struct cvm_range *r;
+};
+
+struct vis_op {
+	bool shared;
+	struct vis_page *p;	/* distinct pages, sorted; own claims and refs */
+	u64 n;
+	struct vis_page *c;	/* the pages that must change, sorted */
+	u64 nchange;
+	u64 skipped;		/* caller entries already in the target state */
+	bool *stop;
+};
+
+/* A run: consecutive GPNs of one range, starting at p[i]. */
+static u64 run_len(const struct vis_page *p, u64 i, u64 n)
+{
+	u64 len = 1;
+
+	while (i + len < n && p[i + len].r == p[i].r && p[i + len].gpn == p[i].gpn + len)
+		len++;
+	return len;
+}
+
+static void set_state(struct vis_page *p, u64 n, enum cvm_page_state state)
+{
+	u64 i, len;
+
+	for (i = 0; i < n; i += len) {
+		len = run_len(p, i, n);
+		down_write(&p[i].r->map_lock);
+		cvm_set_page_state(p[i].r, p[i].gpn, len, state);
+		up_write(&p[i].r->map_lock);
+	}
+}
+
+/* No view may reach these pages from now on: record it, then zap. */
+static void make_unreachable(struct vis_page *p, u64 n)
+{
+	u64 i, len;
+
+	set_state(p, n, CVM_PS_UNACCEPTED);
+	for (i = 0; i < n; i += len) {
+		len = run_len(p, i, n);
+		cvm_zap(p[i].gpn, len);
+	}
+}
+
+static u64 *gpn_array(const struct vis_page *p, u64 n)
+{
+	u64 *g = kvmalloc_array(n, sizeof(*g), GFP_KERNEL);
+	u64 i;
+
+	if (g)
+		for (i = 0; i < n; i++)
+			g[i] = p[i].gpn;
+	return g;
+}
+
+static void fold(struct cvm_chunk *out, const struct cvm_plat_result *res)
+{
+	int i;
+
+	out->plat.calls += res->calls;
+	for (i = 0; i < CVM_PSIZE_NR; i++)
+		out->plat.pages[i] += res->pages[i];
+}
+
+/* Record a failure at request position @base + @k; the lowest one wins. */
+static void fail_at(struct cvm_chunk *out, u64 base, u64 k, int err, u64 status)
+{
+	if (out->err && out->fail_gpn <= base + k)
+		return;
+	out->err = err;
+	out->fail_gpn = base + k;
+	out->status = status;
+}
+
+static u64 weight(const struct vis_page *p, u64 n)
+{
+	u64 w = 0, i;
+
+	for (i = 0; i < n; i++)
+		w += p[i].weight;
+	return w;
+}
+
+/*
+ * Take every VTL0 right: one list call where rights are hypercalls, one
+ * instruction walk per run elsewhere. Records what was done; returns how
+ * many pages (a prefix) lost their rights.
+ */
+static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, const bool *stop,
+			 struct cvm_plat_result *res, int *err)
+{
+	const struct cvm_platform_ops *ops = cvm_platform();
+	u64 i = 0, j, len;
+
+	*err = 0;
+	if (ops->rights_by_list) {
+		struct cvm_gpn_list list = { .gpns = gpns, .count = n };
+
+		*err = cvm_platform_hv_rights_list(&list, 0, 0, res);
+		i = res->done;
+	}
+	while (!ops->rights_by_list && i < n && !*err) {
+		struct cvm_span s = { p[i].gpn, run_len(p, i, n),
+				      cvm_range_kva(p[i].r, p[i].gpn) };
+
+		res->done = 0;
+		*err = ops->set_rights(&s, 0, 0, res);
+		i += res->done;
+	}
+	for (j = 0; j < i; j += len) {
+		len = run_len(p, j, i);
+		cvm_set_page_rights(p[j].r, p[j].gpn, len, 0, 0);
+	}
+	return i;
+}
+
+/* Give up acceptance, run by run; returns the prefix given up. */
+static u64 unaccept(struct vis_page *p, u64 n, const bool *stop,
+		    struct cvm_plat_result *res, int *err)
+{
+	u64 i = 0;
+
+	*err = 0;
+	while (i < n && !*err) {
+		struct cvm_span s = { p[i].gpn, run_len(p, i, n),
+				      cvm_range_kva(p[i].r, p[i].gpn) };
+
+		res->done = 0;
+		*err = cvm_platform()->unaccept(&s, res);
+		i += res->done;
+	}
+	return i;
+}
+
+/*
+ * The host refused to convert these pages after we gave them up. Where
+ * giving up was a no-op they are still accepted and private: give VTL0 its
+ * rights back. Elsewhere they are in no usable state: no view may ever map
+ * them again until a private transition accepts them from scratch.
+ */
+static void refused_to_share(struct vis_page *p, u64 n, u64 status)
+{
+	u64 i, len;
+
+	if (cvm_platform()->keeps_acceptance) {
+		for (i = 0; i < n; i += len) {
+			struct cvm_plat_result res = {};
+			struct cvm_span s = { p[i].gpn, run_len(p, i, n),
+					      cvm_range_kva(p[i].r, p[i].gpn) };
+
+			len = s.npages;
+			if (cvm_platform()->set_rights(&s, 0, HV_MAP_GPA_ALL, &res))
+				break;
+			cvm_set_page_rights(p[i].r, p[i].gpn, len, 0, HV_MAP_GPA_ALL);
+			set_state(p + i, len, CVM_PS_PRIVATE);
+		}
+		p += i;
+		n -= i;
+	}
+	if (!n)
+		return;
+	set_state(p, n, CVM_PS_QUARANTINED);
+	pr_warn_ratelimited("host refused GPA %#llx going shared (status %#llx): %llu pages quarantined\n",
+			    p[0].gpn << PAGE_SHIFT, status, n);
+}
+
+static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
+		      const u64 *gpns, struct cvm_chunk *out)
+{
+	struct cvm_plat_result res = { .stop = op->stop };
+	struct cvm_gpn_list list = { .gpns = gpns, .count = n };
+	u64 k;
+	int err;
+
+	make_unreachable(p, n);
+	k = revoke_rights(p, n, gpns, op->stop, &res, &err);
+	if (err) {
+		/* Nothing was given up yet: every page is still accepted. */
+		set_state(p, n, CVM_PS_PRIVATE);
+		return fail_at(out, base, k, err, res.status);
+	}
+	k = unaccept(p, n, op->stop, &res, &err);
+	if (err) {
+		set_state(p + k, n - k, CVM_PS_PRIVATE);
+		return fail_at(out, base, k, err, res.status);
+	}
+	res.done = 0;
+	err = cvm_platform()->set_visibility(&list, true, &res);
+	k = res.done;
+	set_state(p, k, CVM_PS_SHARED);
+	out->done += weight(p, k);
+	fold(out, &res);
+	if (err) {
+		fail_at(out, base, k, err, res.status);
+		refused_to_share(p + k, n - k, res.status);
+	}
+}
+
+static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
+		       const u64 *gpns, struct cvm_chunk *out)
+{
+	struct cvm_plat_result res = { .stop = op->stop };
+	struct cvm_gpn_list list = { .gpns = gpns, .count = n };
+	u64 k, i, len;
+	int err;
+
+	make_unreachable(p, n);
+	err = cvm_platform()->set_visibility(&list, false, &res);
+	k = res.done;
+	fold(out, &res);
+	/* Split at the first refusal: the refused tail stays shared and usable. */
+	set_state(p + k, n - k, CVM_PS_SHARED);
+	if (err)
+		fail_at(out, base, k, err, res.status);
+	for (i = 0; i < k; i += len) {
+		struct cvm_chunk c = {};
+		u64 ok;
+
+		len = run_len(p, i, k);
+		ok = cvm_accept_run(p[i].r, p[i].gpn, len, op->stop, &c);
+		out->done += weight(p + i, ok);
+		out->plat.calls += c.plat.calls;
+		if (c.err) {
+			/* The host said private but the page will not accept. */
+			set_state(p + i + ok, k - i - ok, CVM_PS_QUARANTINED);
+			return fail_at(out, base, i + ok, c.err, c.status);
+		}
+	}
+}
+
+/* One engine chunk: up to 510 pages, one visibility hypercall. */
+static void vis_chunk(struct cvm_job *job, u64 start, u64 n, struct cvm_chunk *out)
+{
+	struct vis_op *op = job->ctx;
+	struct vis_page *p = op->c + start;
+	u64 t0 = ktime_get_ns();
+	u64 *gpns = gpn_array(p, n);
+	struct cvm_plat_result total = {};
+
+	if (!gpns) {
+		fail_at(out, start, 0, -ENOMEM, 0);
+		return;
+	}
+	if (op->shared)
+		to_shared(op, start, p, n, gpns, out);
+	else
+		to_private(op, start, p, n, gpns, out);
+	kvfree(gpns);
+	total.calls = out->plat.calls;
+	cvm_stats_op(CVM_STAT_VISIBILITY, &total, ktime_get_ns() - t0);
+}
+
+static int cmp_page(const void *a, const void *b)
+{
+	const struct vis_page *x = a, *y = b;
+
+	if (x->gpn != y->gpn)
+		return x->gpn < y->gpn ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Sort, then fold duplicates into the first entry that names the page. */
+static u64 sort_dedup(struct vis_page *p, u64 n)
+{
+	u64 i, m = 0;
+
+	sort(p, n, sizeof(*p), cmp_page, NULL);
+	for (i = 0; i < n; i++) {
+		if (m && p[m - 1].gpn == p[i].gpn) {
+			p[m - 1].weight++;
+			continue;
+		}
+		p[m++] = p[i];
+	}
+	return m;
+}
+
+static int read_pages(struct vis_op *op, const struct cvm_vtlmem_visibility *req)
+{
+	const u64 __user *ugpns = u64_to_user_ptr(req->gpns);
+	u64 n = req->flags & CVM_VTLMEM_VISIBILITY_GPN_LIST ? req->count :
+		req->length >> PAGE_SHIFT;
+	u64 i;
+
+	op->p = kvcalloc(n, sizeof(*op->p), GFP_KERNEL);
+	if (!op->p)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		op->p[i].index = i;
+		op->p[i].weight = 1;
+		if (!(req->flags & CVM_VTLMEM_VISIBILITY_GPN_LIST))
+			op->p[i].gpn = (req->gpa >> PAGE_SHIFT) + i;
+		else if (get_user(op->p[i].gpn, ugpns + i))
+			return -EFAULT;
+		if (!(i % 4096))
+			cond_resched();
+	}
+	op->n = sort_dedup(op->p, n);
+	return 0;
+}
+
+/* Lowest caller index of a page outside every registered range. */
+static u32 first_unregistered(const struct vis_op *op)
+{
+	u32 idx = U32_MAX;
+	u64 i;
+
+	for (i = 0; i < op->n; i++)
+		if (!op->p[i].r)
+			idx = min(idx, op->p[i].index);
+	return idx;
+}
+
+/* Look up each page's range; every page holds a reference on its range. */
+static void find_ranges(struct vis_op *op)
+{
+	struct cvm_range *r = NULL;
+	u64 i;
+
+	for (i = 0; i < op->n; i++) {
+		u64 gpn = op->p[i].gpn;
+
+		if (!r || gpn < r->gpn || gpn >= r->gpn + r->npages) {
+			r = cvm_range_get(gpn, 1);
+			if (IS_ERR(r)) {
+				r = NULL;
+				continue;
+			}
+		} else {
+			atomic_inc(&r->ops);
+		}
+		op->p[i].r = r;
+	}
+}
+
+static void put_ranges(struct vis_op *op)
+{
+	u64 i;
+
+	for (i = 0; i < op->n; i++)
+		if (op->p[i].r)
+			cvm_range_put(op->p[i].r);
+}
+
+/* Claim each page's 2 MiB unit once, in ascending order. */
+static int claim_units(struct vis_op *op, u64 *claimed)
+{
+	for (*claimed = 0; *claimed < op->n; (*claimed)++) {
+		struct vis_page *p = &op->p[*claimed];
+
+		if (*claimed && p[-1].r == p->r &&
+		    cvm_range_unit(p->r, p[-1].gpn) == cvm_range_unit(p->r, p->gpn))
+			continue;
+		if (cvm_range_claim(p->r, p->gpn, 1))
+			return -EINTR;
+	}
+	return 0;
+}
+
+static void release_units(struct vis_op *op, u64 claimed)
+{
+	u64 i;
+
+	for (i = 0; i < claimed; i++) {
+		struct vis_page *p = &op->p[i];
+
+		if (i && p[-1].r == p->r &&
+		    cvm_range_unit(p->r, p[-1].gpn) == cvm_range_unit(p->r, p->gpn))
+			continue;
+		cvm_range_release(p->r, p->gpn, 1);
+	}
+}
+
+static bool cannot_move(enum cvm_page_state st, bool shared)
+{
+	/* Going shared needs an accepted private page (or one already shared). */
+	return shared && (st == CVM_PS_UNACCEPTED || st == CVM_PS_QUARANTINED);
+}
+
+static bool in_target(enum cvm_page_state st, bool shared)
+{
+	return shared ? st == CVM_PS_SHARED :
+			st == CVM_PS_PRIVATE || st == CVM_PS_UNACCEPTED;
+}
+
+static enum cvm_page_state state_of(const struct vis_page *p)
+{
+	enum cvm_page_state st;
+
+	down_read(&p->r->map_lock);
+	st = cvm_page_state(p->r, p->gpn);
+	up_read(&p->r->map_lock);
+	return st;
+}
+
+/*
+ * With the units claimed no other operation changes these pages: check
+ * them all before anything changes, then list those that must change.
+ */
+static int check_pages(struct vis_op *op, struct cvm_vtlmem_visibility *req)
+{
+	u32 bad = U32_MAX;
+	u64 i, m = 0;
+
+	for (i = 0; i < op->n; i++)
+		if (cannot_move(state_of(&op->p[i]), op->shared))
+			bad = min(bad, op->p[i].index);
+	if (bad != U32_MAX) {
+		req->fail_index = bad;
+		return -EPERM;
+	}
+	op->c = kvcalloc(op->n, sizeof(*op->c), GFP_KERNEL);
+	if (!op->c)
+		return -ENOMEM;
+	for (i = 0; i < op->n; i++) {
+		if (in_target(state_of(&op->p[i]), op->shared))
+			op->skipped += op->p[i].weight;
+		else
+			op->c[m++] = op->p[i];
+	}
+	op->nchange = m;
+	return 0;
+}
+
+static int vis_check(const struct cvm_vtlmem_visibility *req)
+{
+	bool list = req->flags & CVM_VTLMEM_VISIBILITY_GPN_LIST;
+	u64 end;
+
+	if (req->flags & ~CVM_VTLMEM_VISIBILITY_FLAGS)
+		return -EINVAL;
+	if (req->visibility != CVM_VTLMEM_VISIBILITY_PRIVATE &&
+	    req->visibility != CVM_VTLMEM_VISIBILITY_SHARED)
+		return -EINVAL;
+	if (list)
+		return req->gpa || req->length || !req->count ||
+		       req->count > CVM_VTLMEM_VISIBILITY_MAX_GPNS ? -EINVAL : 0;
+	if (req->count || req->gpns || !req->length || !PAGE_ALIGNED(req->gpa) ||
+	    !PAGE_ALIGNED(req->length) ||
+	    req->length >> PAGE_SHIFT > CVM_VTLMEM_VISIBILITY_MAX_GPNS)
+		return -EINVAL;
+	return check_add_overflow(req->gpa, req->length, &end) ? -EOVERFLOW : 0;
+}
+
+/* Run the checked request; the units are claimed. */
+static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
+{
+	struct cvm_job job = {
+		.r = op->c[0].r,
+		.gpn = 0,
+		.npages = op->nchange,
+		.chunk_pages = HV_GPNS_PER_PAGE,
+		.run = vis_chunk,
+		.ctx = op,
+	};
+	int ret;
+
+	op->stop = &job.stop;
+	ret = cvm_engine_run(&job);
+	req->processed = op->skipped + job.done;
+	if (ret && job.fail_gpn < op->nchange) {
+		req->fail_index = op->c[job.fail_gpn].index;
+		req->fail_status = job.status;
+	}
+	return ret;
+}
+
+static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
+{
+	u64 claimed = 0;
+	u32 bad;
+	int ret;
+
+	ret = read_pages(op, req);
+	if (ret)
+		return ret;
+	find_ranges(op);
+	bad = first_unregistered(op);
+	if (bad != U32_MAX) {
+		req->fail_index = bad;
+		return -ENOENT;
+	}
+	ret = claim_units(op, &claimed);
+	if (!ret)
+		ret = check_pages(op, req);
+	if (!ret && op->nchange)
+		ret = vis_run(op, req);
+	else if (!ret)
+		req->processed = op->skipped;
+	release_units(op, claimed);
+	return ret;
+}
+
+/**
+ * cvm_ioctl_set_visibility() - CVM_VTLMEM_IOC_SET_VISIBILITY
+ * @uarg: struct cvm_vtlmem_visibility
+ *
+ * The struct is copied back whenever the request was understood, so the
+ * caller learns what was processed and which entry failed.
+ *
+ * Return: 0; -EINVAL for bad flags, visibility, sizes or alignment;
+ * -EOVERFLOW; -EOPNOTSUPP without isolation; -ENOENT if an entry is in no
+ * registered range; -EPERM if an entry cannot make the transition (nothing
+ * changed in either case); -EIO if the platform refused (fail_index,
+ * fail_status); -EPROTO if the hypervisor contradicted itself; -ETIMEDOUT;
+ * -EINTR on a fatal signal; -EFAULT; -ENOMEM.
+ */
+long cvm_ioctl_set_visibility(void __user *uarg)
+{
+	struct cvm_vtlmem_visibility req;
+	struct vis_op op = {};
+	u32 usize;
+	int ret, cret;
+
+	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_VISIBILITY_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	ret = vis_check(&req);
+	if (ret)
+		return ret;
+	if (!cvm_platform()->set_visibility)
+		return -EOPNOTSUPP;
+	op.shared = req.visibility == CVM_VTLMEM_VISIBILITY_SHARED;
+	req.processed = 0;
+	req.fail_index = 0;
+	req.fail_status = 0;
+	ret = vis_do(&op, &req);
+	put_ranges(&op);
+	kvfree(op.c);
+	kvfree(op.p);
+	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);
+	return ret ? ret : cret;
+}
