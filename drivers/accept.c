@@ -231,6 +231,7 @@ static int accept_span(struct cvm_range *r, struct cvm_vtlmem_accept *req)
 		.npages = req->length >> PAGE_SHIFT,
 		.run = accept_chunk,
 		.ctx = &ctx,
+		.kind = CVM_STAT_ACCEPT,
 	};
 	int ret;
 

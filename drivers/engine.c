@@ -13,6 +13,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/ktime.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -22,6 +23,9 @@
 #include "engine.h"
 #include "registry.h"
 #include "stats.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 static unsigned int max_inflight;
 module_param(max_inflight, uint, 0644);
@@ -89,8 +93,11 @@ static void engine_work(struct work_struct *work)
 	struct engine_slot *slot = container_of(work, struct engine_slot, work);
 	struct engine_run *run = slot->run;
 	struct cvm_chunk c = { .fail_gpn = U64_MAX };
+	u64 t0 = ktime_get_ns();
 
 	run->job->run(run->job, slot->gpn, slot->npages, &c);
+	trace_cvm_chunk(run->job->kind, slot->gpn, slot->npages, c.done, c.plat.calls,
+			c.err, ktime_get_ns() - t0);
 	cvm_job_add(run->job, &c);
 	cvm_stats_chunk();
 	clear_bit(slot->index, run->busy);

@@ -43,6 +43,7 @@ struct cvm_chunk {
  * @run: does one chunk; may sleep; must leave the pages' recorded state
  *	equal to what the platform did
  * @ctx: the operation's own data, for @run
+ * @kind: what the job does (&enum cvm_stat_op), for the per-chunk tracepoint
  * @lock: protects the fields below while chunks finish
  * @done: pages completed by all chunks
  * @fail_gpn: lowest failing page over all chunks, U64_MAX if none
@@ -60,6 +61,7 @@ struct cvm_job {
 	bool aligned;
 	void (*run)(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_chunk *out);
 	void *ctx;
+	unsigned int kind;
 	spinlock_t lock;	/* the result fields below */
 	u64 done;
 	u64 fail_gpn;

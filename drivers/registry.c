@@ -161,14 +161,17 @@ int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 		u32 old;
 		int ret;
 
-		/* The extent holding gpn: keep the other VTL's bits. */
-		rcu_read_lock();
+		/*
+		 * The extent holding gpn, read and split under the tree's lock:
+		 * chunks of one operation update neighbouring extents at once.
+		 */
+		mas_lock(&mas);
 		old = xa_to_value(mas_walk(&mas));
 		last = min_t(u64, mas.last, end - 1);
-		rcu_read_unlock();
-		ret = mtree_store_range(&r->rights, gpn, last,
-					xa_mk_value((old & ~(0xfU << shift)) | (rights << shift)),
-					GFP_KERNEL);
+		mas_set_range(&mas, gpn, last);
+		ret = mas_store_gfp(&mas, xa_mk_value((old & ~(0xfU << shift)) |
+						      (rights << shift)), GFP_KERNEL);
+		mas_unlock(&mas);
 		if (ret)
 			return ret;
 		gpn = last + 1;
@@ -272,7 +275,8 @@ static struct cvm_range *range_alloc(const struct cvm_vtlmem_range *req)
 	r->flags = req->flags;
 	r->node = req->numa_node == CVM_VTLMEM_NO_NODE ? NUMA_NO_NODE : req->numa_node;
 	init_rwsem(&r->map_lock);
-	mt_init(&r->rights);
+	/* Readers (QUERY, mapping) look extents up under RCU only. */
+	mt_init_flags(&r->rights, MT_FLAGS_USE_RCU);
 	spin_lock_init(&r->claim_lock);
 	init_waitqueue_head(&r->claim_wq);
 	r->state = kvzalloc(state_bytes(r->npages), GFP_KERNEL);

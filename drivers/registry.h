@@ -45,7 +45,7 @@ enum cvm_page_state {
  * @state: 2 bits per page (&enum cvm_page_state), under @map_lock
  * @count: pages in each state, under @map_lock
  * @rights: lower-VTL rights as extents: maple tree GPN -> xa_mk_value(VTL0
- *	rights | VTL1 rights << 4); its own internal lock
+ *	rights | VTL1 rights << 4); RCU-safe for readers, its own lock for writers
  * @claim_lock: protects @claimed
  * @claimed: one bit per 2 MiB unit owned by a running operation; claims
  *	are taken in ascending order, so operations cannot deadlock

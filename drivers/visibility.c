@@ -501,6 +501,7 @@ static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 		.chunk_pages = HV_GPNS_PER_PAGE,
 		.run = vis_chunk,
 		.ctx = op,
+		.kind = CVM_STAT_VISIBILITY,
 	};
 	int ret;
 

@@ -365,6 +365,42 @@ TEST_F(accept, fatal_signal_stops_promptly_and_exactly)
 	       (unsigned long long)priv, (unsigned long long)n);
 }
 
+#define TRACING "/sys/kernel/tracing/"
+
+/* Lines of the trace buffer that contain @what. */
+static int trace_lines(const char *what)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen(TRACING "trace", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, what);
+	fclose(f);
+	return n;
+}
+
+TEST_F(accept, one_tracepoint_per_chunk)
+{
+	uint64_t len = 64 << 20;
+
+	if (!isolated())
+		SKIP(return, "nothing to accept without isolation");
+	if (access(TRACING "events/cvm_vtlmem/cvm_chunk/enable", W_OK))
+		SKIP(return, "no tracefs");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	close(open(TRACING "trace", O_WRONLY | O_TRUNC));	/* empty the buffer */
+	ASSERT_EQ(0, cvm_write_file(TRACING "events/cvm_vtlmem/cvm_chunk/enable", "1"));
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, NULL));
+	cvm_write_file(TRACING "events/cvm_vtlmem/cvm_chunk/enable", "0");
+	/* 16 MiB chunks with 2 MiB pages; one chunk of 139230 pages on VBS. */
+	EXPECT_EQ(isolation() == CVM_VTLMEM_ISOLATION_SNP ? 4 : 1,
+		  trace_lines("cvm_chunk: accept"));
+	EXPECT_EQ(0, trace_lines("err=-"));
+}
+
 struct toucher {
 	volatile char *addr;
 	pthread_barrier_t *go;

@@ -306,6 +306,28 @@ TEST_F(view, accepted_struct_pages_unit_maps_with_one_fault)
 			   CVM_VTLMEM_RANGE_STRUCT_PAGES);
 }
 
+TEST_F(view, plain_mmap_of_a_unit_gets_a_pmd_aligned_address)
+{
+	uint64_t gpa = self->base + 22 * SZ_2M;
+	long long f2;
+	uint8_t *p;
+
+	ASSERT_EQ(0, cvm_add_accepted(self->fd, gpa, 2 * SZ_2M, 0));
+	/* Without help from the caller, the device picks an address a PMD can map. */
+	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, gpa);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, (uintptr_t)p % SZ_2M);
+	ASSERT_EQ(0, cvm_stats_reset());
+	p[SZ_2M + 5] = 1;
+	f2 = cvm_stat("faults_2m");
+	TH_LOG("plain mmap: %lld 2M faults", f2);
+	EXPECT_EQ(0, munmap(p, 2 * SZ_2M));
+	p = mmap(NULL, SZ_2M, PROT_READ, MAP_SHARED, self->fd, (gpa + SZ_2M) | SHARED_VIEW);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, (uintptr_t)p % SZ_2M);
+	EXPECT_EQ(0, munmap(p, SZ_2M));
+}
+
 /*
  * A unit with one unaccepted page: every other page maps, with 4K
  * entries, and only that page raises SIGBUS.
