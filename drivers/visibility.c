@@ -17,8 +17,10 @@
  *
  * The caller's pages are sorted and deduplicated, their 2 MiB units
  * claimed in ascending order (overlapping requests serialise, disjoint ones
- * run in parallel), checked, and run on the work engine 510 at a time: one
- * visibility hypercall per batch.
+ * run in parallel), checked, and run on the work engine. An engine chunk
+ * holds whole 2 MiB units (SNP may have to split a unit validated at 2 MiB,
+ * which must not race with another chunk) and is processed 510 pages at a
+ * time: one visibility hypercall per batch.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,9 +55,14 @@ struct vis_op {
 	u64 n;
 	struct vis_page *c;	/* the pages that must change, sorted */
 	u64 nchange;
+	u64 *chunk;		/* chunk i is c[chunk[i]..chunk[i + 1]) */
+	u64 nchunks;
 	u64 skipped;		/* caller entries already in the target state */
 	bool *stop;
 };
+
+/* Pages an engine chunk gathers before it may end at a unit boundary. */
+#define VIS_CHUNK_PAGES	(4 * HV_GPNS_PER_PAGE)
 
 /* A run: consecutive GPNs of one range, starting at p[i]. */
 static u64 run_len(const struct vis_page *p, u64 i, u64 n)
@@ -277,14 +284,11 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	}
 }
 
-/* One engine chunk: up to 510 pages, one visibility hypercall. */
-static void vis_chunk(struct cvm_job *job, u64 start, u64 n, struct cvm_chunk *out)
+/* One batch: up to 510 pages, one visibility hypercall. */
+static void vis_batch(struct vis_op *op, u64 start, u64 n, struct cvm_chunk *out)
 {
-	struct vis_op *op = job->ctx;
 	struct vis_page *p = op->c + start;
-	u64 t0 = ktime_get_ns();
 	u64 *gpns = gpn_array(p, n);
-	struct cvm_plat_result total = {};
 
 	if (!gpns) {
 		fail_at(out, start, 0, -ENOMEM, 0);
@@ -295,8 +299,47 @@ static void vis_chunk(struct cvm_job *job, u64 start, u64 n, struct cvm_chunk *o
 	else
 		to_private(op, start, p, n, gpns, out);
 	kvfree(gpns);
+}
+
+/* One engine chunk (the engine counts chunks here, not pages). */
+static void vis_chunk(struct cvm_job *job, u64 first, u64 nchunks, struct cvm_chunk *out)
+{
+	struct vis_op *op = job->ctx;
+	u64 pos = op->chunk[first], end = op->chunk[first + nchunks];
+	struct cvm_plat_result total = {};
+	u64 t0 = ktime_get_ns();
+
+	for (; pos < end && !out->err && !READ_ONCE(*op->stop); pos += HV_GPNS_PER_PAGE)
+		vis_batch(op, pos, min_t(u64, end - pos, HV_GPNS_PER_PAGE), out);
+	if (pos < end && !out->err)
+		fail_at(out, pos, 0, -EINTR, 0);
 	total.calls = out->plat.calls;
 	cvm_stats_op(CVM_STAT_VISIBILITY, &total, ktime_get_ns() - t0);
+}
+
+static bool same_unit(const struct vis_page *a, const struct vis_page *b)
+{
+	return a->r == b->r && cvm_range_unit(a->r, a->gpn) == cvm_range_unit(b->r, b->gpn);
+}
+
+/* Cut c[] into chunks of at least VIS_CHUNK_PAGES that end between units. */
+static int make_chunks(struct vis_op *op)
+{
+	u64 i, start = 0;
+
+	op->chunk = kvcalloc(op->nchange / VIS_CHUNK_PAGES + 2, sizeof(*op->chunk), GFP_KERNEL);
+	if (!op->chunk)
+		return -ENOMEM;
+	op->nchunks = 0;
+	for (i = 1; i < op->nchange; i++) {
+		if (i - start >= VIS_CHUNK_PAGES && !same_unit(&op->c[i - 1], &op->c[i])) {
+			op->chunk[op->nchunks++] = start;
+			start = i;
+		}
+	}
+	op->chunk[op->nchunks++] = start;
+	op->chunk[op->nchunks] = op->nchange;
+	return 0;
 }
 
 static int cmp_page(const void *a, const void *b)
@@ -497,8 +540,8 @@ static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 	struct cvm_job job = {
 		.r = op->c[0].r,
 		.gpn = 0,
-		.npages = op->nchange,
-		.chunk_pages = HV_GPNS_PER_PAGE,
+		.npages = op->nchunks,
+		.chunk_pages = 1,
 		.run = vis_chunk,
 		.ctx = op,
 		.kind = CVM_STAT_VISIBILITY,
@@ -533,6 +576,8 @@ static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 	ret = claim_units(op, &claimed);
 	if (!ret)
 		ret = check_pages(op, req);
+	if (!ret && op->nchange)
+		ret = make_chunks(op);
 	if (!ret && op->nchange)
 		ret = vis_run(op, req);
 	else if (!ret)
@@ -576,6 +621,7 @@ long cvm_ioctl_set_visibility(void __user *uarg)
 	req.fail_status = 0;
 	ret = vis_do(&op, &req);
 	put_ranges(&op);
+	kvfree(op.chunk);
 	kvfree(op.c);
 	kvfree(op.p);
 	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);

@@ -9,6 +9,7 @@
 #   suites   each kernel booted in QEMU; for each simulated isolation type the
 #            module is loaded, the selftests run, the module unloaded
 #   dkms     make dkms-install against Debian's installed 6.12 headers
+#   smp      accept and visibility suites on 1 and 4 CPUs (first lane)
 #   rig      a canary lane proving that a failing test and a kernel WARNING
 #            both make the run fail
 #
@@ -70,7 +71,7 @@ else
 fi
 tests=$(ls "$top"/selftests/cvm_vtlmem/*_test)
 
-if [ "$lanes" != debug ] && [ "$(id -u)" = 0 ]; then
+if [ "$lanes" != debug ] && [ "$(id -u)" = 0 ] && [ -z "${CVM_SKIP_DKMS:-}" ]; then
 	if "$here/dkms-check.sh" >"$build/dkms.log" 2>&1; then
 		result OK "dkms: add/build/install against linux-headers (6.12)"
 	else
@@ -79,28 +80,40 @@ if [ "$lanes" != debug ] && [ "$(id -u)" = 0 ]; then
 	fi
 fi
 
-run_lane() { # run_lane LANE ISOLATIONS CANARY(0|1) -> parse-log output
-	local lane=$1 isos=$2 canary=$3 dir="$build/$1"
+run_lane() { # run_lane LANE ISOLATIONS CANARY(0|1) [SMP] -> parse-log output
+	local lane=$1 isos=$2 canary=$3 smp=${4:-2} dir="$build/$1"
+	local suite=$tests tag=""
 	cat >"$dir/vm.conf" <<CONF
 ISOLATIONS="$isos"
 WARN_CANARY=$canary
 VTL0_BASE=$VTL0_BASE
 VTL0_SIZE=$VTL0_SIZE
 CONF
-	local suite=$tests
 	# The canary lane runs the failing canary alone, so its report is not
 	# drowned by other results.
 	if [ "$canary" = 1 ]; then
 		cp "$top/selftests/cvm_vtlmem/rig_canary" "$dir/rig_canary_test"
 		suite="$dir/rig_canary_test"
+		tag=-canary
 	fi
-	local log="$dir/console$([ "$canary" = 1 ] && echo -canary).log"
-	"$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
+	# Other CPU counts run the suites whose work spreads over CPUs.
+	if [ "$smp" != 2 ]; then
+		suite=$(ls "$top"/selftests/cvm_vtlmem/{accept,visibility}_test)
+		tag=-smp$smp
+	fi
+	"$here/mkinitramfs.sh" "$dir/initrd$tag.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
 		"$dir/vm.conf" $suite "$build/cvm-vtlmemctl"
-	"$here/vm.sh" "$VMLINUZ" "$dir/initrd.gz" "$log" \
+	CVM_VM_SMP=$smp "$here/vm.sh" "$VMLINUZ" "$dir/initrd$tag.gz" "$dir/console$tag.log" \
 		"$([ "$lane" = debug ] && echo 1500 || echo 600)"
-	"$here/parse-log.py" "$log" "$lane:$KVER" "$isos" \
+	"$here/parse-log.py" "$dir/console$tag.log" "$lane$tag:$KVER" "$isos" \
 		$([ "$lane" = debug ] && [ "$canary" = 0 ] && echo --kunit)
+}
+
+add_counts() { # add_counts PARSE-LOG-OUTPUT: print it, add its totals
+	echo "$1" | sed '$d'
+	read -r p f <<<"$(echo "$1" | tail -1)"
+	passed=$((passed + p))
+	failed=$((failed + f))
 }
 
 for lane in $lanes; do
@@ -117,11 +130,7 @@ for lane in $lanes; do
 		result FAIL "build $lane ($KVER)"
 		continue
 	fi
-	out=$(run_lane "$lane" "$isolations" 0)
-	echo "$out" | sed '$d'
-	read -r p f <<<"$(echo "$out" | tail -1)"
-	passed=$((passed + p))
-	failed=$((failed + f))
+	add_counts "$(run_lane "$lane" "$isolations" 0)"
 
 	# The rig must catch what it claims to catch: run once per check.
 	if [ "$lane" = "${lanes%% *}" ]; then
@@ -134,6 +143,10 @@ for lane in $lanes; do
 			echo "$out" | sed 's/^/#   /'
 			result FAIL "rig self-check: the canaries were not caught"
 		fi
+		# The engine must work on one CPU and on more than two.
+		for smp in 1 4; do
+			add_counts "$(run_lane "$lane" "snp vbs" 0 "$smp")"
+		done
 	fi
 done
 
