@@ -65,8 +65,12 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 		      const struct accept_ctx *ctx, struct cvm_chunk *out)
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
-	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn) };
-	struct cvm_plat_result res = { .stop = ctx->stop }, grant = { .stop = ctx->stop };
+	struct cvm_span span = cvm_range_span(r, gpn, npages);
+	/*
+	 * The grant is not stoppable: pages this run accepted must not stay
+	 * private without the rights the caller asked for.
+	 */
+	struct cvm_plat_result res = { .stop = ctx->stop }, grant = {};
 	u64 start = ktime_get_ns(), done, fail, status;
 	int err;
 
@@ -77,7 +81,7 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 	if (done && ctx->zero)
 		zero_pages(r, gpn, done);
 	if (done && ctx->grant) {
-		struct cvm_span ok = { gpn, done, span.kva };
+		struct cvm_span ok = cvm_range_span(r, gpn, done);
 		int gerr = ops->set_rights(&ok, 0, HV_MAP_GPA_ALL, &grant);
 
 		/* Rights granted to a prefix only: record exactly that prefix. */
@@ -236,8 +240,6 @@ static int accept_span(struct cvm_range *r, struct cvm_vtlmem_accept *req)
 	int ret;
 
 	ctx.stop = &job.stop;
-	if (r->kind != CVM_VTLMEM_RANGE_PRIVATE)
-		return -EINVAL;
 	if (all_accepted(r, job.gpn, job.npages))
 		return 0;
 	accept_chunking(&job);
@@ -262,8 +264,11 @@ static int accept_span(struct cvm_range *r, struct cvm_vtlmem_accept *req)
  * The struct is copied back on success and on failure after work started,
  * so the caller always learns exactly how many pages were accepted.
  *
- * Return: 0; -EINVAL for bad flags, alignment, zero length or a shared
- * pool; -EOVERFLOW; -ENOENT if no single registered range holds the span;
+ * Shared pools are accepted like private ranges: their pages must be
+ * accepted before they can go shared.
+ *
+ * Return: 0; -EINVAL for bad flags, alignment or zero length; -EOVERFLOW;
+ * -ENOENT if no single registered range holds the span;
  * -EIO if the platform refused a page (fail_gpa, fail_status); -EPROTO if
  * the hypervisor contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal.
  */

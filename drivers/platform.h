@@ -19,11 +19,17 @@ struct cvm_gpn_list;
  * @npages: number of 4 KiB pages
  * @kva: kernel address of @gpn (write-back, private); SNP instructions take
  *	virtual addresses
+ * @rights: if set, the lower-VTL rights recorded for a page (VTL0 in bits
+ *	0-3, VTL1 in bits 4-7); SNP re-applies them to the pages of a 2 MiB
+ *	unit it has to split, whose re-validation drops them
+ * @owner: argument of @rights
  */
 struct cvm_span {
 	u64 gpn;
 	u64 npages;
 	void *kva;
+	u32 (*rights)(void *owner, u64 gpn);
+	void *owner;
 };
 
 /* Page sizes, as indexes into cvm_plat_result.pages. */

@@ -60,7 +60,36 @@ static int snp_rmpadjust(u64 gpn, void *va, bool huge, u64 attrs,
  * the unit and validate its pages one by one. Contents survive: the page
  * never left the guest's key.
  */
-static int snp_split_unit(u64 gpn, void *va, struct cvm_plat_result *res)
+static u64 snp_rmp_rights(u32 rights)
+{
+	return (rights & HV_MAP_GPA_READ ? SNP_RMPADJUST_READ : 0) |
+	       (rights & HV_MAP_GPA_WRITE ? SNP_RMPADJUST_WRITE : 0) |
+	       (rights & HV_MAP_GPA_KERNEL_EXEC ? SNP_RMPADJUST_EXEC_SUPER : 0) |
+	       (rights & HV_MAP_GPA_USER_EXEC ? SNP_RMPADJUST_EXEC_USER : 0);
+}
+
+/* Give a re-validated page back the rights the paravisor recorded for it. */
+static int snp_restore_rights(const struct cvm_span *span, u64 gpn, void *va,
+			      struct cvm_plat_result *res)
+{
+	u32 rights = span->rights ? span->rights(span->owner, gpn) : 0;
+	u8 vtl;
+	int ret;
+
+	for (vtl = 0; vtl < 2; vtl++) {
+		u32 r = (rights >> (4 * vtl)) & HV_MAP_GPA_ALL;
+
+		if (!r)
+			continue;
+		ret = snp_rmpadjust(gpn, va, false, SNP_VMPL_OF_VTL(vtl) | snp_rmp_rights(r), res);
+		if (ret)
+			return ret > 0 ? -EPROTO : ret;
+	}
+	return 0;
+}
+
+static int snp_split_unit(const struct cvm_span *span, u64 gpn, void *va,
+			  struct cvm_plat_result *res)
 {
 	u64 unit = ALIGN_DOWN(gpn, UNIT_PAGES);
 	void *uva = va - (gpn - unit) * PAGE_SIZE;
@@ -72,6 +101,8 @@ static int snp_split_unit(u64 gpn, void *va, struct cvm_plat_result *res)
 		return ret > 0 ? -EPROTO : ret;
 	for (i = 0; i < UNIT_PAGES; i++) {
 		ret = snp_pvalidate(unit + i, uva + i * PAGE_SIZE, false, true, res);
+		if (!ret)
+			ret = snp_restore_rights(span, unit + i, uva + i * PAGE_SIZE, res);
 		if (ret)
 			return ret > 0 ? -EPROTO : ret;
 	}
@@ -80,13 +111,13 @@ static int snp_split_unit(u64 gpn, void *va, struct cvm_plat_result *res)
 }
 
 /* 4 KiB step: a 2 MiB RMP entry in the way is split once (not for accept). */
-static int snp_small(snp_op_fn op, u64 gpn, void *va, u64 arg, bool may_split,
-		     struct cvm_plat_result *res)
+static int snp_small(const struct cvm_span *span, snp_op_fn op, u64 gpn, void *va,
+		     u64 arg, bool may_split, struct cvm_plat_result *res)
 {
 	int ret = op(gpn, va, false, arg, res);
 
 	if (ret == SNP_RETRY_SMALLER && may_split) {
-		ret = snp_split_unit(gpn, va, res);
+		ret = snp_split_unit(span, gpn, va, res);
 		if (!ret)
 			ret = op(gpn, va, false, arg, res);
 	}
@@ -130,7 +161,7 @@ static int snp_walk(const struct cvm_span *span, snp_op_fn op, u64 arg,
 			end = min(span->npages, ALIGN(gpn + 1, UNIT_PAGES) - span->gpn);
 		}
 		for (; i < end; i++, res->done = i) {
-			ret = snp_small(op, span->gpn + i, span->kva + i * PAGE_SIZE,
+			ret = snp_small(span, op, span->gpn + i, span->kva + i * PAGE_SIZE,
 					arg, may_split, res);
 			if (ret)
 				return ret;
@@ -148,14 +179,6 @@ static int snp_accept(const struct cvm_span *span, struct cvm_plat_result *res)
 static int snp_unaccept(const struct cvm_span *span, struct cvm_plat_result *res)
 {
 	return snp_walk(span, snp_pvalidate, false, true, res);
-}
-
-static u64 snp_rmp_rights(u32 rights)
-{
-	return (rights & HV_MAP_GPA_READ ? SNP_RMPADJUST_READ : 0) |
-	       (rights & HV_MAP_GPA_WRITE ? SNP_RMPADJUST_WRITE : 0) |
-	       (rights & HV_MAP_GPA_KERNEL_EXEC ? SNP_RMPADJUST_EXEC_SUPER : 0) |
-	       (rights & HV_MAP_GPA_USER_EXEC ? SNP_RMPADJUST_EXEC_USER : 0);
 }
 
 static int snp_set_rights(const struct cvm_span *span, u8 vtl, u32 rights,

@@ -8,7 +8,9 @@
  * governs; still, every removed right zaps the user mappings of the pages
  * that lost it, so that whatever maps them next is served after the change.
  * It costs one unmap per run and keeps the rule "a transition that makes
- * a page less reachable zaps it" free of exceptions.
+ * a page less reachable zaps it" free of exceptions. Only the rights the
+ * request names change, even where the platform must re-validate a large
+ * page to change part of it (SNP).
  *
  * PROTECT_VTL2 takes every lower-VTL right on this kernel's own RAM, on a
  * non-isolated partition (isolated ones keep VTL2 memory out of reach by
@@ -65,47 +67,177 @@ static void chunk_add_plat(struct cvm_chunk *out, const struct cvm_plat_result *
 		out->plat.pages[i] += res->pages[i];
 }
 
-/* Does any page of the run hold a right of @ctx->vtl that it is about to lose? */
-static bool rights_lost(struct cvm_range *r, u64 gpn, u64 npages,
-			const struct protect_ctx *ctx)
+/* Does any page of the run hold a right of @vtl that is not in @rights? */
+static bool rights_lost(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights)
 {
 	unsigned long index = gpn;
 	void *entry;
 
 	mt_for_each(&r->rights, entry, index, gpn + npages - 1)
-		if ((xa_to_value(entry) >> (ctx->vtl * RIGHTS_BITS)) & ~ctx->rights &
-		    CVM_VTLMEM_RIGHTS_ALL)
+		if ((xa_to_value(entry) >> (vtl * RIGHTS_BITS)) & ~rights & CVM_VTLMEM_RIGHTS_ALL)
 			return true;
 	return false;
 }
 
-/* One run of private pages: platform first, then the record, then the zap. */
-static void protect_run(struct cvm_range *r, u64 gpn, u64 npages,
-			const struct protect_ctx *ctx, struct cvm_chunk *out)
+/*
+ * Pages [@gpn, +@npages) get @vtl's @rights: platform first, then the
+ * record of exactly what it did, then the zap if a right went. @res says
+ * how it went; @ctx->stop may cut it short.
+ */
+static int set_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights,
+		      const struct protect_ctx *ctx, struct cvm_plat_result *res)
 {
-	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn) };
-	struct cvm_plat_result res = { .stop = ctx->stop };
-	bool lost = rights_lost(r, gpn, npages, ctx);
+	struct cvm_span span = cvm_range_span(r, gpn, npages);
+	bool lost = rights_lost(r, gpn, npages, vtl, rights);
 	u64 start = ktime_get_ns();
 	int err, rec = 0;
 
-	err = cvm_platform()->set_rights(&span, ctx->vtl, ctx->rights, &res);
-	if (res.done)
-		rec = cvm_set_page_rights(r, gpn, res.done, ctx->vtl, ctx->rights);
-	if (lost && res.done)
-		cvm_zap(gpn, res.done);
-	cvm_stats_op(CVM_STAT_RIGHTS, &res, ktime_get_ns() - start);
+	*res = (struct cvm_plat_result){ .stop = ctx->stop };
+	err = cvm_platform()->set_rights(&span, vtl, rights, res);
+	if (res->done)
+		rec = cvm_set_page_rights(r, gpn, res->done, vtl, rights);
+	if (lost && res->done)
+		cvm_zap(gpn, res->done);
+	cvm_stats_op(CVM_STAT_RIGHTS, res, ktime_get_ns() - start);
+	/* Without memory for the record, QUERY may show stale rights. */
+	return err ?: rec;
+}
 
-	out->done += res.done;
-	chunk_add_plat(out, &res);
-	if (err) {
+/* Fold one platform call into the chunk's outcome; @count: its pages are the request's. */
+static void chunk_take(struct cvm_chunk *out, u64 gpn, const struct cvm_plat_result *res,
+		       int err, bool count)
+{
+	if (count)
+		out->done += res->done;
+	chunk_add_plat(out, res);
+	if (err && !out->err) {
 		out->err = err;
-		out->fail_gpn = gpn + res.done;
-		out->status = res.status;
-	} else if (rec) {
-		/* The platform changed them; our record of it may be stale. */
-		out->err = rec;
-		out->fail_gpn = gpn;
+		out->fail_gpn = gpn + res->done;
+		out->status = res->status;
+	}
+}
+
+/*
+ * SNP changes part of a 2 MiB unit the RMP holds as one page by
+ * re-validating the unit at 4 KiB (snp_split_unit()), which it reports as
+ * a fallback. Meanwhile the unit is not validated, and afterwards no lower
+ * VTL has any right on it: the caller zaps the unit and holds off faults
+ * first, and gives the other pages and the other VTL their rights back.
+ */
+static bool revalidates_units(void)
+{
+	return cvm_platform()->isolation == CVM_VTLMEM_ISOLATION_SNP;
+}
+
+/**
+ * struct unit_snap - a 2 MiB unit around a partial change, for give_back()
+ * @first: first page of the unit inside the range
+ * @end: end of the unit inside the range
+ * @gpn: first page of the change
+ * @done: pages of the change the platform made
+ * @old: rights of every page before, VTL0 | VTL1 << 4
+ */
+struct unit_snap {
+	u64 first;
+	u64 end;
+	u64 gpn;
+	u64 done;
+	u8 old[CVM_UNIT_PAGES];
+};
+
+/* What @vtl must get back on page @i; -1 for a page this call just set. */
+static int owed(const struct unit_snap *u, const struct protect_ctx *ctx, u8 vtl, u64 i)
+{
+	if (vtl == ctx->vtl && i >= u->gpn && i < u->gpn + u->done)
+		return -1;
+	return (u->old[i - u->first] >> (vtl * RIGHTS_BITS)) & CVM_VTLMEM_RIGHTS_ALL;
+}
+
+/*
+ * The unit was re-validated: record that, then restore what was there. A
+ * stop does not cut this short: it is bounded, and the lower VTLs would
+ * otherwise lose rights to memory the request never named.
+ */
+static void give_back(struct cvm_range *r, const struct unit_snap *u,
+		      const struct protect_ctx *ctx, struct cvm_chunk *out)
+{
+	const struct protect_ctx no_stop = { .vtl = ctx->vtl, .rights = ctx->rights };
+	struct cvm_plat_result res;
+	u64 i, next;
+	int want, err;
+	u8 vtl;
+
+	cvm_set_page_rights(r, u->first, u->end - u->first, 0, 0);
+	cvm_set_page_rights(r, u->first, u->end - u->first, 1, 0);
+	if (u->done)
+		cvm_set_page_rights(r, u->gpn, u->done, ctx->vtl, ctx->rights);
+	for (vtl = 0; vtl < 2; vtl++) {
+		for (i = u->first; i < u->end; i = next) {
+			want = owed(u, ctx, vtl, i);
+			for (next = i + 1; next < u->end && owed(u, ctx, vtl, next) == want; next++)
+				;
+			if (want <= 0)
+				continue;
+			err = set_rights(r, i, next - i, vtl, want, &no_stop, &res);
+			chunk_take(out, i, &res, err, false);
+		}
+	}
+}
+
+/* A change to part of a 2 MiB unit, on a platform that may re-validate it. */
+static void protect_partial_unit(struct cvm_range *r, u64 gpn, u64 npages,
+				 const struct protect_ctx *ctx, struct cvm_chunk *out)
+{
+	struct unit_snap u = {
+		.first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES)),
+		.end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES)),
+		.gpn = gpn,
+	};
+	struct cvm_plat_result res;
+	u64 i;
+	int err;
+
+	for (i = u.first; i < u.end; i++)
+		u.old[i - u.first] = cvm_page_rights(r, i);
+	down_write(&r->map_lock);
+	cvm_zap(u.first, u.end - u.first);
+	err = set_rights(r, gpn, npages, ctx->vtl, ctx->rights, ctx, &res);
+	chunk_take(out, gpn, &res, err, true);
+	u.done = res.done;
+	if (res.fallbacks)
+		give_back(r, &u, ctx, out);
+	up_write(&r->map_lock);
+}
+
+/* Where the piece of [@gpn, @end) from @gpn ends; *@partial: part of a unit. */
+static u64 piece_end(u64 gpn, u64 end, bool *partial)
+{
+	u64 unit_end = round_up(gpn + 1, CVM_UNIT_PAGES);
+
+	*partial = false;
+	if (!revalidates_units())
+		return end;
+	*partial = !IS_ALIGNED(gpn, CVM_UNIT_PAGES) || end < unit_end;
+	return *partial ? min(end, unit_end) : round_down(end, CVM_UNIT_PAGES);
+}
+
+/* One run of private pages; parts of units alone where they may be re-validated. */
+static void protect_run(struct cvm_range *r, u64 gpn, u64 npages,
+			const struct protect_ctx *ctx, struct cvm_chunk *out)
+{
+	struct cvm_plat_result res;
+	u64 end = gpn + npages, next;
+	bool partial;
+	int err;
+
+	for (; gpn < end && !out->err; gpn = next) {
+		next = piece_end(gpn, end, &partial);
+		if (partial) {
+			protect_partial_unit(r, gpn, next - gpn, ctx, out);
+			continue;
+		}
+		err = set_rights(r, gpn, next - gpn, ctx->vtl, ctx->rights, ctx, &res);
+		chunk_take(out, gpn, &res, err, true);
 	}
 }
 
@@ -234,8 +366,10 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
  *
  * Sets the rights of the target VTL on every private page of the span;
  * shared pages are skipped (no platform keeps lower-VTL rights on a
- * host-visible page) and not counted in @done. A right removed zaps the
- * user mappings of the pages that lost it.
+ * host-visible page) and not counted in done. A right removed zaps the
+ * user mappings of the pages that lost it. No other page or VTL changes,
+ * also on SNP when a 2 MiB unit must be re-validated around an edge of
+ * the span: its other rights are given back.
  *
  * The struct is copied back whenever the span was looked at (from -EPERM
  * on), so the caller learns exactly what changed.
@@ -245,10 +379,12 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
  * -EOVERFLOW if the span wraps; -ENOENT if no single registered range
  * holds it; -EPERM if a page of it is unaccepted or quarantined (fail_gpa
  * names the first, done is 0, nothing changed); -EIO if the platform
- * refused fail_gpa (fail_status); -EPROTO if the hypervisor contradicted
- * itself; -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM if the new rights
- * could not be recorded from fail_gpa on (QUERY may show stale rights).
- * Other chunks may have finished past fail_gpa: done counts them.
+ * refused fail_gpa (fail_status; after a re-validation that may be a
+ * neighbour whose rights could not be given back, as QUERY shows);
+ * -EPROTO if the hypervisor contradicted itself; -ETIMEDOUT; -EINTR on a
+ * fatal signal; -ENOMEM if rights the platform set could not be recorded
+ * (QUERY may show stale rights just before fail_gpa). Other chunks may
+ * have finished past fail_gpa: done counts them.
  */
 long cvm_ioctl_protect(void __user *uarg)
 {

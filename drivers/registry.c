@@ -138,6 +138,18 @@ u32 cvm_page_rights(struct cvm_range *r, u64 gpn)
 }
 
 /**
+ * cvm_span_rights() - cvm_span.rights for spans of a range
+ * @range: the struct cvm_range
+ * @gpn: the page
+ *
+ * Return: as cvm_page_rights().
+ */
+u32 cvm_span_rights(void *range, u64 gpn)
+{
+	return cvm_page_rights(range, gpn);
+}
+
+/**
  * cvm_set_page_rights() - record the rights a lower VTL now has
  * @r: the range
  * @gpn: first page

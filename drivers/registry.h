@@ -15,6 +15,8 @@
 #include <linux/wait.h>
 #include <linux/cvm_vtlmem.h>
 
+#include "platform.h"
+
 struct dev_pagemap;
 
 #define CVM_UNIT_PAGES		512	/* 4 KiB pages per 2 MiB unit */
@@ -88,6 +90,14 @@ static inline u64 cvm_range_unit(const struct cvm_range *r, u64 gpn)
 static inline void *cvm_range_kva(const struct cvm_range *r, u64 gpn)
 {
 	return r->kva + ((gpn - r->gpn) << PAGE_SHIFT);
+}
+
+u32 cvm_span_rights(void *range, u64 gpn);
+
+/* A platform span over pages of @r, with their recorded rights. */
+static inline struct cvm_span cvm_range_span(struct cvm_range *r, u64 first, u64 n)
+{
+	return (struct cvm_span){ first, n, cvm_range_kva(r, first), cvm_span_rights, r };
 }
 
 void cvm_registry_exit(void);

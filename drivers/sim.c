@@ -567,9 +567,9 @@ static bool sim_vtl2_is_ram(struct sim_hc *hc, u64 gpn)
 /* Give @vtl @rights on pages [@first, @last], merging with equal neighbours. */
 static int sim_vtl2_store(unsigned int vtl, u64 first, u64 last, unsigned int rights)
 {
+	MA_STATE(mas, &sim_vtl2[vtl], 0, 0);
 	struct maple_tree *mt = &sim_vtl2[vtl];
 	void *entry = rights == HV_MAP_GPA_ALL ? NULL : xa_mk_value(rights);
-	MA_STATE(mas, mt, 0, 0);
 	int ret;
 
 	mtree_lock(mt);

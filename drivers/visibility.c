@@ -156,8 +156,7 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, const bool 
 		i = res->done;
 	}
 	while (!ops->rights_by_list && i < n && !*err) {
-		struct cvm_span s = { p[i].gpn, run_len(p, i, n),
-				      cvm_range_kva(p[i].r, p[i].gpn) };
+		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
 
 		res->done = 0;
 		*err = ops->set_rights(&s, 0, 0, res);
@@ -178,8 +177,7 @@ static u64 unaccept(struct vis_page *p, u64 n, const bool *stop,
 
 	*err = 0;
 	while (i < n && !*err) {
-		struct cvm_span s = { p[i].gpn, run_len(p, i, n),
-				      cvm_range_kva(p[i].r, p[i].gpn) };
+		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
 
 		res->done = 0;
 		*err = cvm_platform()->unaccept(&s, res);
@@ -201,8 +199,7 @@ static void refused_to_share(struct vis_page *p, u64 n, u64 status)
 	if (cvm_platform()->keeps_acceptance) {
 		for (i = 0; i < n; i += len) {
 			struct cvm_plat_result res = {};
-			struct cvm_span s = { p[i].gpn, run_len(p, i, n),
-					      cvm_range_kva(p[i].r, p[i].gpn) };
+			struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
 
 			len = s.npages;
 			if (cvm_platform()->set_rights(&s, 0, HV_MAP_GPA_ALL, &res))
