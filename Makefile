@@ -56,10 +56,13 @@ check-debug:
 demo:
 	tools/testing/demo.sh
 
+bench:
+	tools/testing/bench.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o modules.order Module.symvers .*.cmd
 	rm -f drivers/*.o drivers/.*.cmd tools/cvm-vtlmemctl
 	$(MAKE) -C selftests/cvm_vtlmem clean
 
-.PHONY: all module sparse tools selftests install dkms-install style check check-debug demo clean
+.PHONY: all module sparse tools selftests install dkms-install style check check-debug demo bench clean

@@ -87,7 +87,11 @@ static bool rights_lost(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 static int set_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights,
 		      const struct protect_ctx *ctx, struct cvm_plat_result *res)
 {
-	struct cvm_span span = cvm_range_span(r, gpn, npages);
+	/*
+	 * No rights callback: a re-validated unit's rights are given back by
+	 * give_back(), with the unit zapped and faults held off meanwhile.
+	 */
+	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn) };
 	bool lost = rights_lost(r, gpn, npages, vtl, rights);
 	u64 start = ktime_get_ns();
 	int err, rec = 0;

@@ -19,8 +19,8 @@
  * claimed in ascending order (overlapping requests serialise, disjoint ones
  * run in parallel), checked, and run on the work engine. An engine chunk
  * holds whole 2 MiB units (SNP may have to split a unit validated at 2 MiB,
- * which must not race with another chunk) and is processed 510 pages at a
- * time: one visibility hypercall per batch.
+ * which must not race with another chunk); its visibility hypercalls carry
+ * 510 pages each.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -61,8 +61,11 @@ struct vis_op {
 	bool *stop;
 };
 
-/* Pages an engine chunk gathers before it may end at a unit boundary. */
-#define VIS_CHUNK_PAGES	(4 * HV_GPNS_PER_PAGE)
+/*
+ * Pages an engine chunk gathers before it may end at a unit boundary:
+ * lcm(510, 512), so that dense spans cost the minimum of visibility calls.
+ */
+#define VIS_CHUNK_PAGES	(255 * 512)
 
 /* A run: consecutive GPNs of one range, starting at p[i]. */
 static u64 run_len(const struct vis_page *p, u64 i, u64 n)
@@ -281,7 +284,7 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	}
 }
 
-/* One batch: up to 510 pages, one visibility hypercall. */
+/* Change pages c[start..start + n) of one chunk. */
 static void vis_batch(struct vis_op *op, u64 start, u64 n, struct cvm_chunk *out)
 {
 	struct vis_page *p = op->c + start;
@@ -298,7 +301,11 @@ static void vis_batch(struct vis_op *op, u64 start, u64 n, struct cvm_chunk *out
 	kvfree(gpns);
 }
 
-/* One engine chunk (the engine counts chunks here, not pages). */
+/*
+ * One engine chunk (the engine counts chunks here, not pages): rights and
+ * acceptance change over whole runs, at the platform's large page sizes;
+ * the visibility hypercall goes 510 pages at a time.
+ */
 static void vis_chunk(struct cvm_job *job, u64 first, u64 nchunks, struct cvm_chunk *out)
 {
 	struct vis_op *op = job->ctx;
@@ -306,10 +313,7 @@ static void vis_chunk(struct cvm_job *job, u64 first, u64 nchunks, struct cvm_ch
 	struct cvm_plat_result total = {};
 	u64 t0 = ktime_get_ns();
 
-	for (; pos < end && !out->err && !READ_ONCE(*op->stop); pos += HV_GPNS_PER_PAGE)
-		vis_batch(op, pos, min_t(u64, end - pos, HV_GPNS_PER_PAGE), out);
-	if (pos < end && !out->err)
-		fail_at(out, pos, 0, -EINTR, 0);
+	vis_batch(op, pos, end - pos, out);
 	total.calls = out->plat.calls;
 	cvm_stats_op(CVM_STAT_VISIBILITY, &total, ktime_get_ns() - t0);
 }

