@@ -269,7 +269,7 @@ static const char *ioctl_name(unsigned long cmd)
 static const char *ioctl_err(int err)
 {
 	if (err == ENOTTY)
-		return "not implemented by this cvm_vtlmem module (ENOTTY)";
+		return "unknown to this cvm_vtlmem module (ENOTTY)";
 	return strerror(err);
 }
 
