@@ -195,17 +195,11 @@ static int lazy_accept(struct cvm_range *r, u64 gpn)
 
 static int accept_check(const struct cvm_vtlmem_accept *req)
 {
-	u64 end;
-
 	if (req->flags & ~CVM_VTLMEM_ACCEPT_FLAGS)
 		return -EINVAL;
 	if ((req->flags & CVM_VTLMEM_ACCEPT_ZERO) && (req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO))
 		return -EINVAL;
-	if (!req->length || !PAGE_ALIGNED(req->gpa) || !PAGE_ALIGNED(req->length))
-		return -EINVAL;
-	if (check_add_overflow(req->gpa, req->length, &end))
-		return -EOVERFLOW;
-	return 0;
+	return cvm_uarg_span(req->gpa, req->length);
 }
 
 static bool all_accepted(struct cvm_range *r, u64 gpn, u64 npages)

@@ -316,13 +316,10 @@ static u64 first_unaccepted(struct cvm_range *r, u64 gpn, u64 npages)
 
 static int protect_check(const struct cvm_vtlmem_protect *req)
 {
-	u64 end;
+	int ret = req->flags ? -EINVAL : cvm_uarg_span(req->gpa, req->length);
 
-	if (req->flags || !req->length || !PAGE_ALIGNED(req->gpa) ||
-	    !PAGE_ALIGNED(req->length))
-		return -EINVAL;
-	if (check_add_overflow(req->gpa, req->length, &end))
-		return -EOVERFLOW;
+	if (ret)
+		return ret;
 	/* Only a lower VTL, and only rights the TLFS defines. */
 	if (req->target_vtl > 1 || (req->rights & ~CVM_VTLMEM_RIGHTS_ALL))
 		return -EINVAL;

@@ -6,6 +6,8 @@
  * only if the part this module does not know is zero).
  */
 #include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/uaccess.h>
 
 #include "uarg.h"
@@ -59,4 +61,21 @@ int cvm_uarg_out(void __user *uarg, void *karg, size_t ksize, u32 usize)
 
 	*(u32 *)karg = n;
 	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
+}
+
+/**
+ * cvm_uarg_span() - check a GPA span given by user space
+ * @gpa: first address
+ * @length: bytes
+ *
+ * Return: 0; -EINVAL if @length is 0 or either is not 4 KiB aligned;
+ * -EOVERFLOW if the span wraps.
+ */
+int cvm_uarg_span(u64 gpa, u64 length)
+{
+	u64 end;
+
+	if (!length || !PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(length))
+		return -EINVAL;
+	return check_add_overflow(gpa, length, &end) ? -EOVERFLOW : 0;
 }

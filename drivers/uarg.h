@@ -8,5 +8,6 @@
 int cvm_uarg_in(void *karg, size_t ksize, size_t min_size,
 		const void __user *uarg, u32 *usize);
 int cvm_uarg_out(void __user *uarg, void *karg, size_t ksize, u32 usize);
+int cvm_uarg_span(u64 gpa, u64 length);
 
 #endif /* CVM_VTLMEM_UARG_H */

@@ -518,7 +518,6 @@ static int check_pages(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 static int vis_check(const struct cvm_vtlmem_visibility *req)
 {
 	bool list = req->flags & CVM_VTLMEM_VISIBILITY_GPN_LIST;
-	u64 end;
 
 	if (req->flags & ~CVM_VTLMEM_VISIBILITY_FLAGS)
 		return -EINVAL;
@@ -528,11 +527,9 @@ static int vis_check(const struct cvm_vtlmem_visibility *req)
 	if (list)
 		return req->gpa || req->length || !req->count ||
 		       req->count > CVM_VTLMEM_VISIBILITY_MAX_GPNS ? -EINVAL : 0;
-	if (req->count || req->gpns || !req->length || !PAGE_ALIGNED(req->gpa) ||
-	    !PAGE_ALIGNED(req->length) ||
-	    req->length >> PAGE_SHIFT > CVM_VTLMEM_VISIBILITY_MAX_GPNS)
+	if (req->count || req->gpns || req->length >> PAGE_SHIFT > CVM_VTLMEM_VISIBILITY_MAX_GPNS)
 		return -EINVAL;
-	return check_add_overflow(req->gpa, req->length, &end) ? -EOVERFLOW : 0;
+	return cvm_uarg_span(req->gpa, req->length);
 }
 
 /* Run the checked request; the units are claimed. */
