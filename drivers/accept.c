@@ -15,9 +15,11 @@
 #include <linux/string.h>
 
 #include "accept.h"
+#include "background.h"
 #include "cvm_vtlmem.h"
 #include "engine.h"
 #include "hv_abi.h"
+#include "jobs.h"
 #include "ioctls.h"
 #include "mapping.h"
 #include "platform.h"
@@ -163,41 +165,57 @@ static void accept_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_ch
 	accept_pages(job->r, gpn, npages, job->ctx, out);
 }
 
-static void accept_chunking(struct cvm_job *job)
-{
-	u32 sizes = cvm_platform()->page_sizes;
-
-	job->aligned = sizes & SZ_2M;
-	job->chunk_pages = sizes & SZ_1G ? ACCEPT_CHUNK_1G :
-			   sizes & SZ_2M ? ACCEPT_CHUNK_2M : ACCEPT_CHUNK_HV;
-}
-
-/*
- * The lazy-range fault hook: accept the 2 MiB unit holding @gpn (clipped to
- * the range) once, however many threads fault on it at the same time.
+/**
+ * cvm_accept_unit() - accept the 2 MiB unit holding a page, as a first touch
+ * @r: the range
+ * @gpn: a page of the unit
+ * @wait: wait for the unit if an operation holds it; else give up
+ *
+ * Accepts the unit's unaccepted pages (clipped to the range) once, however
+ * many threads ask at the same time: zeroed where the platform does not
+ * zero, VTL0 granted every right.
+ *
+ * Return: 0; -EBUSY if the unit was held and @wait false; -EINTR if a fatal
+ * signal came while waiting; the platform's errno (already logged).
  */
-static int lazy_accept(struct cvm_range *r, u64 gpn)
+int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait)
 {
 	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
 	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
 	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true, NULL };
 	struct cvm_chunk out = {};
 
-	if (cvm_range_claim(r, first, end - first))
+	if (!wait && !cvm_range_try_claim(r, first, end - first))
+		return -EBUSY;
+	if (wait && cvm_range_claim(r, first, end - first))
 		return -EINTR;
 	accept_pages(r, first, end - first, &ctx, &out);
 	cvm_range_release(r, first, end - first);
 	if (out.err)
-		pr_warn_ratelimited("lazy accept of GPA %#llx failed: %d, status %#llx\n",
+		pr_warn_ratelimited("accept of GPA %#llx failed: %d, status %#llx\n",
 				    out.fail_gpn << PAGE_SHIFT, out.err, out.status);
 	return out.err;
 }
 
-static int accept_check(const struct cvm_vtlmem_accept *req)
+/* The lazy-range fault hook: the faulting thread waits for the unit. */
+static int lazy_accept(struct cvm_range *r, u64 gpn)
 {
-	if (req->flags & ~CVM_VTLMEM_ACCEPT_FLAGS)
+	return cvm_accept_unit(r, gpn, true);
+}
+
+static int accept_check(const struct cvm_vtlmem_accept *req, u32 usize)
+{
+	u32 flags = req->flags;
+
+	if ((flags & ~CVM_VTLMEM_ACCEPT_FLAGS) || req->reserved)
 		return -EINVAL;
-	if ((req->flags & CVM_VTLMEM_ACCEPT_ZERO) && (req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO))
+	if ((flags & CVM_VTLMEM_ACCEPT_ZERO) && (flags & CVM_VTLMEM_ACCEPT_NO_ZERO))
+		return -EINVAL;
+	/* Background work is done as a touch would do it, nothing else. */
+	if ((flags & CVM_VTLMEM_ACCEPT_BACKGROUND) && flags != CVM_VTLMEM_ACCEPT_BACKGROUND)
+		return -EINVAL;
+	/* A caller that cannot receive the job id could never follow it. */
+	if ((flags & CVM_VTLMEM_ACCEPT_NOWAIT) && usize < CVM_VTLMEM_ACCEPT_SIZE_VER1)
 		return -EINVAL;
 	return cvm_uarg_span(req->gpa, req->length);
 }
@@ -216,44 +234,140 @@ static bool all_accepted(struct cvm_range *r, u64 gpn, u64 npages)
 	return none_left;
 }
 
-static int accept_span(struct cvm_range *r, struct cvm_vtlmem_accept *req)
+/* One ACCEPT: its engine job and what the job's chunks do. */
+struct accept_op {
+	struct cvm_job job;
+	struct accept_ctx ctx;
+};
+
+static void accept_op_init(struct accept_op *op, struct cvm_range *r,
+			   const struct cvm_vtlmem_accept *req)
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
-	struct accept_ctx ctx = {
-		.zero = ops->zeroes_on_accept ? !!(req->flags & CVM_VTLMEM_ACCEPT_ZERO) :
-						!(req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO),
-		.grant = !!(req->flags & CVM_VTLMEM_ACCEPT_GRANT_VTL0),
-	};
-	struct cvm_job job = {
+	u32 sizes = ops->page_sizes;
+
+	op->ctx.zero = ops->zeroes_on_accept ? !!(req->flags & CVM_VTLMEM_ACCEPT_ZERO) :
+					       !(req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO);
+	op->ctx.grant = !!(req->flags & CVM_VTLMEM_ACCEPT_GRANT_VTL0);
+	op->ctx.stop = &op->job.stop;
+	op->job = (struct cvm_job){
 		.r = r,
 		.gpn = req->gpa >> PAGE_SHIFT,
 		.npages = req->length >> PAGE_SHIFT,
+		.aligned = sizes & SZ_2M,
+		.chunk_pages = sizes & SZ_1G ? ACCEPT_CHUNK_1G :
+			       sizes & SZ_2M ? ACCEPT_CHUNK_2M : ACCEPT_CHUNK_HV,
 		.run = accept_chunk,
-		.ctx = &ctx,
+		.ctx = &op->ctx,
 		.kind = CVM_STAT_ACCEPT,
 	};
+	cvm_job_init(&op->job);
+}
+
+/* Run an ACCEPT to its end; returns its errno, progress is in op->job. */
+static int accept_op_run(struct accept_op *op)
+{
+	struct cvm_job *job = &op->job;
 	int ret;
 
-	ctx.stop = &job.stop;
-	if (all_accepted(r, job.gpn, job.npages))
+	if (all_accepted(job->r, job->gpn, job->npages)) {
+		spin_lock(&job->lock);
+		job->examined = job->npages;
+		spin_unlock(&job->lock);
 		return 0;
-	accept_chunking(&job);
+	}
 	/* The whole span is ours until done: overlapping operations wait. */
-	ret = cvm_range_claim(r, job.gpn, job.npages);
+	ret = cvm_range_claim_stoppable(job->r, job->gpn, job->npages, &job->stop);
 	if (ret)
 		return ret;
-	ret = cvm_engine_run(&job);
-	cvm_range_release(r, job.gpn, job.npages);
-	req->accepted = job.done;
+	ret = cvm_engine_run(job);
+	cvm_range_release(job->r, job->gpn, job->npages);
+	return ret;
+}
+
+static int accept_wait(struct cvm_range *r, struct cvm_vtlmem_accept *req)
+{
+	struct accept_op op;
+	int ret;
+
+	accept_op_init(&op, r, req);
+	ret = accept_op_run(&op);
+	req->accepted = op.job.done;
 	if (ret) {
-		req->fail_gpa = job.fail_gpn == U64_MAX ? 0 : job.fail_gpn << PAGE_SHIFT;
-		req->fail_status = job.status;
+		req->fail_gpa = op.job.fail_gpn == U64_MAX ? 0 : op.job.fail_gpn << PAGE_SHIFT;
+		req->fail_status = op.job.status;
 	}
 	return ret;
 }
 
+/* An ACCEPT with CVM_VTLMEM_ACCEPT_NOWAIT: it keeps its range busy while running. */
+struct accept_async {
+	struct cvm_async a;
+	struct accept_op op;
+};
+
+static int async_run(struct cvm_async *a)
+{
+	return accept_op_run(&container_of(a, struct accept_async, a)->op);
+}
+
+static void async_cancel(struct cvm_async *a)
+{
+	struct cvm_job *job = &container_of(a, struct accept_async, a)->op.job;
+
+	cvm_job_cancel(job);
+	/* It may be waiting for its claims. */
+	wake_up_all(&job->r->claim_wq);
+}
+
+static void async_finish(struct cvm_async *a)
+{
+	cvm_range_put(container_of(a, struct accept_async, a)->op.job.r);
+}
+
+static void async_free(struct cvm_async *a)
+{
+	kfree(container_of(a, struct accept_async, a));
+}
+
+static const struct cvm_async_ops accept_async_ops = {
+	.run = async_run,
+	.cancel = async_cancel,
+	.finish = async_finish,
+	.free = async_free,
+};
+
+/* Takes over the busy mark on @r (dropped when the job finishes). */
+static int accept_nowait(struct cvm_file *f, struct cvm_range *r,
+			 struct cvm_vtlmem_accept *req)
+{
+	struct accept_async *aa = kzalloc(sizeof(*aa), GFP_KERNEL);
+	int ret;
+
+	if (!aa) {
+		cvm_range_put(r);
+		return -ENOMEM;
+	}
+	accept_op_init(&aa->op, r, req);
+	ret = cvm_async_start(f, &aa->a, &accept_async_ops, &aa->op.job, &req->job);
+	if (ret) {
+		cvm_range_put(r);
+		kfree(aa);
+	}
+	return ret;
+}
+
+static int accept_background(struct cvm_range *r, struct cvm_vtlmem_accept *req)
+{
+	if (!(r->flags & CVM_VTLMEM_RANGE_LAZY))
+		return -EINVAL;
+	cvm_background_queue(r, req->gpa >> PAGE_SHIFT, req->length >> PAGE_SHIFT);
+	return 0;
+}
+
 /**
  * cvm_ioctl_accept() - CVM_VTLMEM_IOC_ACCEPT
+ * @f: the open file (owner of no-wait jobs)
  * @uarg: struct cvm_vtlmem_accept
  *
  * The struct is copied back on success and on failure after work started,
@@ -262,12 +376,15 @@ static int accept_span(struct cvm_range *r, struct cvm_vtlmem_accept *req)
  * Shared pools are accepted like private ranges: their pages must be
  * accepted before they can go shared.
  *
- * Return: 0; -EINVAL for bad flags, alignment or zero length; -EOVERFLOW;
- * -ENOENT if no single registered range holds the span;
- * -EIO if the platform refused a page (fail_gpa, fail_status); -EPROTO if
- * the hypervisor contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal.
+ * Return: 0; -EINVAL for bad flags or flag combinations, non-zero reserved
+ * bytes, NOWAIT with a VER0 struct, BACKGROUND on a range that is not lazy,
+ * alignment or zero length; -EOVERFLOW; -ENOENT if no single registered
+ * range holds the span; -EAGAIN if the file already holds
+ * %CVM_VTLMEM_MAX_JOBS no-wait jobs; -EIO if the platform refused a page
+ * (fail_gpa, fail_status); -EPROTO if the hypervisor contradicted itself;
+ * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM.
  */
-long cvm_ioctl_accept(void __user *uarg)
+long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
 {
 	struct cvm_vtlmem_accept req;
 	struct cvm_range *r;
@@ -277,7 +394,7 @@ long cvm_ioctl_accept(void __user *uarg)
 	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_ACCEPT_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
-	ret = accept_check(&req);
+	ret = accept_check(&req, usize);
 	if (ret)
 		return ret;
 	r = cvm_range_get(req.gpa >> PAGE_SHIFT, req.length >> PAGE_SHIFT);
@@ -286,8 +403,18 @@ long cvm_ioctl_accept(void __user *uarg)
 	req.accepted = 0;
 	req.fail_gpa = 0;
 	req.fail_status = 0;
-	ret = accept_span(r, &req);
-	cvm_range_put(r);
+	req.job = 0;
+	if (req.flags & CVM_VTLMEM_ACCEPT_NOWAIT) {
+		ret = accept_nowait(f, r, &req);
+	} else {
+		if (req.flags & CVM_VTLMEM_ACCEPT_BACKGROUND)
+			ret = accept_background(r, &req);
+		else
+			ret = accept_wait(r, &req);
+		cvm_range_put(r);
+	}
+	if (ret && (req.flags & (CVM_VTLMEM_ACCEPT_NOWAIT | CVM_VTLMEM_ACCEPT_BACKGROUND)))
+		return ret;
 	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);
 	return ret ? ret : cret;
 }

@@ -2,7 +2,8 @@
 /*
  * /dev/cvm_vtlmem: open, ioctl dispatch and the GET_INFO ioctl. The state
  * behind the device belongs to the module, not to an open file, so a
- * paravisor that restarts finds everything as it left it.
+ * paravisor that restarts finds everything as it left it; only no-wait
+ * jobs belong to the file that started them (jobs.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,6 +15,7 @@
 
 #include "cvm_vtlmem.h"
 #include "ioctls.h"
+#include "jobs.h"
 #include "mapping.h"
 #include "platform.h"
 #include "registry.h"
@@ -66,7 +68,9 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_QUERY):
 		return cvm_ioctl_query(uarg);
 	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ACCEPT):
-		return cvm_ioctl_accept(uarg);
+		return cvm_ioctl_accept(file->private_data, uarg);
+	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ACCEPT_STATUS):
+		return cvm_ioctl_accept_status(file->private_data, uarg);
 	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_SET_VISIBILITY):
 		return cvm_ioctl_set_visibility(uarg);
 	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_PROTECT):
@@ -83,14 +87,31 @@ static int cvm_open(struct inode *inode, struct file *file)
 	/* The device reaches raw guest memory and the hypervisor. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	/* No-wait jobs belong to the open file. */
+	file->private_data = cvm_file_alloc();
+	if (!file->private_data)
+		return -ENOMEM;
 	/* One address space for every open file: transitions zap them all. */
 	cvm_mapping_open(file);
 	return 0;
 }
 
+static int cvm_release(struct inode *inode, struct file *file)
+{
+	cvm_file_release(file->private_data);
+	return 0;
+}
+
+static __poll_t cvm_poll(struct file *file, poll_table *pt)
+{
+	return cvm_file_poll(file->private_data, file, pt);
+}
+
 static const struct file_operations cvm_fops = {
 	.owner = THIS_MODULE,
 	.open = cvm_open,
+	.release = cvm_release,
+	.poll = cvm_poll,
 	.unlocked_ioctl = cvm_ioctl,
 	.mmap = cvm_mmap,
 	/* Place mappings so that 2 MiB-aligned GPAs can use PMD entries. */

@@ -57,6 +57,39 @@ struct engine_run {
 };
 
 /**
+ * cvm_job_init() - reset a job's results before it becomes visible
+ * @job: the job, its description fields set
+ */
+void cvm_job_init(struct cvm_job *job)
+{
+	spin_lock_init(&job->lock);
+	job->done = 0;
+	job->examined = 0;
+	job->fail_gpn = U64_MAX;
+	job->status = 0;
+	job->err = 0;
+	job->stop = false;
+	memset(&job->plat, 0, sizeof(job->plat));
+}
+
+/**
+ * cvm_job_cancel() - stop a job from another thread
+ * @job: the job
+ *
+ * No new chunk starts and running ones stop before their next call; the
+ * job then ends with -ECANCELED unless it had already failed. Safe to call
+ * at any time after cvm_job_init(), also after the job finished.
+ */
+void cvm_job_cancel(struct cvm_job *job)
+{
+	spin_lock(&job->lock);
+	if (!job->err)
+		job->err = -ECANCELED;
+	WRITE_ONCE(job->stop, true);
+	spin_unlock(&job->lock);
+}
+
+/**
  * cvm_job_add() - fold one chunk's outcome into the job
  * @job: the job
  * @c: the chunk's outcome
@@ -76,7 +109,8 @@ void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c)
 	 * the job was stopping (-EINTR) reports nothing new.
 	 */
 	if (c->err && c->err != -EINTR &&
-	    (job->err == -EINTR || !job->err || c->fail_gpn < job->fail_gpn)) {
+	    (job->err == -EINTR || job->err == -ECANCELED || !job->err ||
+	     c->fail_gpn < job->fail_gpn)) {
 		job->fail_gpn = c->fail_gpn;
 		job->status = c->status;
 		job->err = c->err;
@@ -99,6 +133,9 @@ static void engine_work(struct work_struct *work)
 	trace_cvm_chunk(run->job->kind, slot->gpn, slot->npages, c.done, c.plat.calls,
 			c.err, ktime_get_ns() - t0);
 	cvm_job_add(run->job, &c);
+	spin_lock(&run->job->lock);
+	run->job->examined += slot->npages;
+	spin_unlock(&run->job->lock);
 	cvm_stats_chunk();
 	clear_bit(slot->index, run->busy);
 	/* The slot must read free before the caller sees room for one. */
@@ -185,8 +222,9 @@ static int engine_alloc(struct engine_run *run, struct cvm_job *job)
 }
 
 /**
- * cvm_engine_run() - run a job to completion, failure or a fatal signal
- * @job: the job; @job->lock and the result fields are initialised here
+ * cvm_engine_run() - run a job to completion, failure, cancellation or a
+ *	fatal signal
+ * @job: the job, cvm_job_init() done
  *
  * With @job->aligned, chunks end on multiples of @job->chunk_pages, so every
  * chunk but the edges is made of whole aligned large pages; otherwise they
@@ -194,8 +232,8 @@ static int engine_alloc(struct engine_run *run, struct cvm_job *job)
  * claims; chunks do not claim.
  *
  * Return: 0; the first failing chunk's errno (see @job->fail_gpn); -EINTR
- * if a fatal signal stopped it (progress in @job->done is still exact);
- * -ENOMEM.
+ * if a fatal signal stopped it, -ECANCELED if cvm_job_cancel() did
+ * (progress in @job->done is still exact either way); -ENOMEM.
  */
 int cvm_engine_run(struct cvm_job *job)
 {
@@ -203,13 +241,6 @@ int cvm_engine_run(struct cvm_job *job)
 	u64 pos = job->gpn, end = job->gpn + job->npages, n = 0;
 	int ret;
 
-	spin_lock_init(&job->lock);
-	job->done = 0;
-	job->fail_gpn = U64_MAX;
-	job->status = 0;
-	job->err = 0;
-	job->stop = false;
-	memset(&job->plat, 0, sizeof(job->plat));
 	ret = engine_alloc(&run, job);
 	if (ret)
 		return ret;

@@ -46,12 +46,17 @@ struct cvm_chunk {
  * @kind: what the job does (&enum cvm_stat_op), for the per-chunk tracepoint
  * @lock: protects the fields below while chunks finish
  * @done: pages completed by all chunks
+ * @examined: pages of the span covered by finished chunks (progress)
  * @fail_gpn: lowest failing page over all chunks, U64_MAX if none
  * @status: platform status for @fail_gpn
- * @err: errno of the chunk that failed at @fail_gpn, or -EINTR
+ * @err: errno of the chunk that failed at @fail_gpn, -EINTR (fatal signal)
+ *	or -ECANCELED (cvm_job_cancel())
  * @plat: totals over all chunks
- * @stop: set once the job fails or its caller gets a fatal signal; running
- *	chunks stop before their next call (pass it as cvm_plat_result.stop)
+ * @stop: set once the job fails, is cancelled or its caller gets a fatal
+ *	signal; running chunks stop before their next call (pass it as
+ *	cvm_plat_result.stop)
+ *
+ * Set the description fields, then cvm_job_init() before anyone can see it.
  */
 struct cvm_job {
 	struct cvm_range *r;
@@ -64,6 +69,7 @@ struct cvm_job {
 	unsigned int kind;
 	spinlock_t lock;	/* the result fields below */
 	u64 done;
+	u64 examined;
 	u64 fail_gpn;
 	u64 status;
 	int err;
@@ -73,7 +79,9 @@ struct cvm_job {
 
 int cvm_engine_init(void);
 void cvm_engine_exit(void);
+void cvm_job_init(struct cvm_job *job);
 int cvm_engine_run(struct cvm_job *job);
 void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c);
+void cvm_job_cancel(struct cvm_job *job);
 
 #endif /* CVM_VTLMEM_ENGINE_H */

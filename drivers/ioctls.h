@@ -5,11 +5,13 @@
 
 #include <linux/compiler_types.h>
 
+struct cvm_file;
+
 long cvm_ioctl_add_range(void __user *uarg);
 long cvm_ioctl_remove_range(void __user *uarg);
 long cvm_ioctl_list_ranges(void __user *uarg);
 long cvm_ioctl_query(void __user *uarg);
-long cvm_ioctl_accept(void __user *uarg);
+long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg);
 long cvm_ioctl_set_visibility(void __user *uarg);
 long cvm_ioctl_protect(void __user *uarg);
 long cvm_ioctl_protect_vtl2(void __user *uarg);

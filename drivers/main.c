@@ -9,10 +9,12 @@
 #include <linux/string.h>
 
 #include "accept.h"
+#include "background.h"
 #include "cvm_vtlmem.h"
 #include "engine.h"
 #include "hvcall.h"
 #include "hyperv.h"
+#include "jobs.h"
 #include "mapping.h"
 #include "registry.h"
 #include "sim.h"
@@ -124,6 +126,12 @@ static int __init cvm_vtlmem_init(void)
 	ret = cvm_engine_init();
 	if (ret)
 		goto fail_engine;
+	ret = cvm_jobs_init();
+	if (ret)
+		goto fail_jobs;
+	ret = cvm_background_init();
+	if (ret)
+		goto fail_background;
 	cvm_accept_init();
 	ret = cvm_device_init();
 	if (ret)
@@ -135,6 +143,10 @@ static int __init cvm_vtlmem_init(void)
 
 fail_device:
 	cvm_accept_exit();
+	cvm_background_exit();
+fail_background:
+	cvm_jobs_exit();
+fail_jobs:
 	cvm_engine_exit();
 fail_engine:
 	cvm_mapping_exit();
@@ -152,6 +164,8 @@ static void __exit cvm_vtlmem_exit(void)
 {
 	cvm_device_exit();
 	cvm_accept_exit();
+	cvm_background_exit();
+	cvm_jobs_exit();
 	cvm_engine_exit();
 	cvm_registry_exit();
 	cvm_mapping_exit();

@@ -340,6 +340,7 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
 	int ret;
 
 	ctx.stop = &job.stop;
+	cvm_job_init(&job);
 	protect_chunking(&job);
 	/* Claimed first, so no transition changes a state we checked. */
 	ret = cvm_range_claim(r, job.gpn, job.npages);
@@ -646,7 +647,10 @@ static int vtl2_run(struct vtl2_exts *plan, struct cvm_vtlmem_protect_vtl2 *req)
 		.run = vtl2_chunk,
 		.ctx = plan,
 	};
-	int ret = cvm_engine_run(&job);
+	int ret;
+
+	cvm_job_init(&job);
+	ret = cvm_engine_run(&job);
 
 	req->done += job.done;
 	if (ret) {

@@ -16,6 +16,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "background.h"
 #include "cvm_vtlmem.h"
 #include "mapping.h"
 #include "registry.h"
@@ -203,26 +204,69 @@ static bool units_free(struct cvm_range *r, u64 first, u64 n)
 	return free;
 }
 
+/* The wait condition of a stoppable claim: @got says which one ended it. */
+static bool claimed_or_stopped(struct cvm_range *r, u64 first, u64 n,
+			       const bool *stop, bool *got)
+{
+	if (stop && READ_ONCE(*stop))
+		return true;
+	*got = units_free(r, first, n);
+	return *got;
+}
+
 /**
- * cvm_range_claim() - own the 2 MiB units a run of pages touches
+ * cvm_range_claim_stoppable() - own the 2 MiB units a run of pages touches
  * @r: the range
  * @gpn: first page
  * @npages: pages
+ * @stop: give up once this reads true (NULL: never); whoever sets it
+ *	wakes @r->claim_wq
  *
  * Operations on the same unit serialise here; operations on other units
  * run in parallel. An operation claiming several runs claims them in
  * ascending order. Sleeps until the units are free.
  *
+ * Return: 0; -EINTR if a fatal signal arrived while waiting; -ECANCELED if
+ * @stop was set first. Nothing is claimed on failure.
+ */
+int cvm_range_claim_stoppable(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop)
+{
+	u64 first = cvm_range_unit(r, gpn);
+	u64 n = cvm_range_unit(r, gpn + npages - 1) - first + 1;
+	bool got = false;
+
+	if (wait_event_killable(r->claim_wq, claimed_or_stopped(r, first, n, stop, &got)))
+		return -EINTR;
+	return got ? 0 : -ECANCELED;
+}
+
+/**
+ * cvm_range_claim() - cvm_range_claim_stoppable() that only a fatal signal
+ *	stops
+ * @r: the range
+ * @gpn: first page
+ * @npages: pages
+ *
  * Return: 0, or -EINTR if a fatal signal arrived while waiting.
  */
 int cvm_range_claim(struct cvm_range *r, u64 gpn, u64 npages)
 {
-	u64 first = cvm_range_unit(r, gpn);
-	u64 n = cvm_range_unit(r, gpn + npages - 1) - first + 1;
+	return cvm_range_claim_stoppable(r, gpn, npages, NULL);
+}
 
-	if (wait_event_killable(r->claim_wq, units_free(r, first, n)))
-		return -EINTR;
-	return 0;
+/**
+ * cvm_range_try_claim() - claim units only if nobody holds them now
+ * @r: the range
+ * @gpn: first page
+ * @npages: pages
+ *
+ * Return: true if the units are now the caller's.
+ */
+bool cvm_range_try_claim(struct cvm_range *r, u64 gpn, u64 npages)
+{
+	u64 first = cvm_range_unit(r, gpn);
+
+	return units_free(r, first, cvm_range_unit(r, gpn + npages - 1) - first + 1);
 }
 
 /**
@@ -255,6 +299,7 @@ static void range_free(struct cvm_range *r)
 		memunmap(r->kva);
 	mtree_destroy(&r->rights);
 	kvfree(r->claimed);
+	bitmap_free(r->bg_units);
 	kvfree(r->state);
 	kfree(r);
 }
@@ -294,8 +339,12 @@ static struct cvm_range *range_alloc(const struct cvm_vtlmem_range *req)
 	r->state = kvzalloc(state_bytes(r->npages), GFP_KERNEL);
 	r->count[CVM_PS_UNACCEPTED] = r->npages;	/* all-zero bits */
 	r->claimed = kvcalloc(BITS_TO_LONGS(cvm_range_units(r)), sizeof(long), GFP_KERNEL);
+	INIT_LIST_HEAD(&r->bg_link);
+	if (r->flags & CVM_VTLMEM_RANGE_LAZY)
+		r->bg_units = bitmap_zalloc(cvm_range_units(r), GFP_KERNEL);
 	r->kva = memremap(req->gpa, req->length, MEMREMAP_WB);
-	if (!r->state || !r->claimed || !r->kva) {
+	if (!r->state || !r->claimed || !r->kva ||
+	    ((r->flags & CVM_VTLMEM_RANGE_LAZY) && !r->bg_units)) {
 		range_free(r);
 		return NULL;
 	}
@@ -382,6 +431,9 @@ out:
  * cvm_range_remove() - unregister an idle range
  * @gpa: its first address
  *
+ * Background acceptance is not an operation that keeps a range busy: it
+ * stops, after the unit it is working on.
+ *
  * Return: 0; -ENOENT if no range starts at @gpa; -EBUSY while an operation
  * runs on it or a user mapping holds it.
  */
@@ -398,6 +450,12 @@ int cvm_range_remove(u64 gpa)
 		ret = -EBUSY;
 	else
 		mtree_erase(&ranges, r->gpn);
+	/*
+	 * Still under registry_lock: no range can be registered over these
+	 * pages while the worker may be accepting some of them.
+	 */
+	if (!ret)
+		cvm_background_forget(r);
 	mutex_unlock(&registry_lock);
 	if (!ret)
 		range_free(r);
@@ -451,6 +509,7 @@ static void range_info(struct cvm_range *r, struct cvm_vtlmem_range_info *info)
 	info->shared_pages = r->count[CVM_PS_SHARED];
 	info->quarantined_pages = r->count[CVM_PS_QUARANTINED];
 	up_read(&r->map_lock);
+	info->background_units = cvm_background_queued(r);
 }
 
 /**
@@ -518,7 +577,8 @@ void cvm_registry_totals(u64 *nr_ranges, u64 *registered_bytes, u64 *state_bytes
  * cvm_registry_exit() - tear down every range at unload
  *
  * No file is open at unload (each holds a module reference), so no mapping
- * or operation can still use a range.
+ * or operation can still use a range, and the background worker has
+ * already stopped (cvm_background_exit()).
  */
 void cvm_registry_exit(void)
 {

@@ -8,6 +8,7 @@
 #define CVM_VTLMEM_REGISTRY_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/maple_tree.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -55,6 +56,12 @@ enum cvm_page_state {
  * @ops: operations holding claims (REMOVE_RANGE refuses while non-zero)
  * @mappings: VMAs that map part of the range (REMOVE_RANGE refuses)
  * @faults: faults served, by size: [0] 4 KiB, [1] 2 MiB (statistics)
+ * @bg_units: lazy ranges: one bit per 2 MiB unit queued for background
+ *	acceptance; under the background worker's lock (background.c)
+ * @bg_queued: bits set in @bg_units, under the same lock
+ * @bg_next: the unit to look at first next time, under the same lock
+ * @bg_link: on the background worker's list while @bg_queued is non-zero,
+ *	under the same lock
  */
 struct cvm_range {
 	u64 gpn;
@@ -74,6 +81,10 @@ struct cvm_range {
 	atomic_t ops;
 	atomic_t mappings;
 	atomic64_t faults[2];
+	unsigned long *bg_units;
+	u64 bg_queued;
+	u64 bg_next;
+	struct list_head bg_link;
 };
 
 static inline u64 cvm_range_units(const struct cvm_range *r)
@@ -118,6 +129,8 @@ u32 cvm_page_rights(struct cvm_range *r, u64 gpn);
 int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights);
 
 int cvm_range_claim(struct cvm_range *r, u64 gpn, u64 npages);
+int cvm_range_claim_stoppable(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop);
+bool cvm_range_try_claim(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages);
 
 #endif /* CVM_VTLMEM_REGISTRY_H */

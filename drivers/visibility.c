@@ -547,6 +547,7 @@ static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 	int ret;
 
 	op->stop = &job.stop;
+	cvm_job_init(&job);
 	ret = cvm_engine_run(&job);
 	req->processed = op->skipped + job.done;
 	if (ret && job.fail_gpn < op->nchange) {

@@ -959,6 +959,9 @@ static int cmd_ranges(int argc, char **argv)
 		       range_flags_str(flags, sizeof(flags), e[i].flags),
 		       SIZE_STR(e[i].accepted_pages * SZ_4K), SIZE_STR(e[i].shared_pages * SZ_4K),
 		       (u64)e[i].quarantined_pages, e[i].busy ? "  (busy)" : "");
+		if (e[i].background_units)
+			printf("%18s %llu unit%s of 2 MiB queued for background acceptance\n", "",
+			       (u64)e[i].background_units, e[i].background_units == 1 ? "" : "s");
 	}
 	free(e);
 	return 0;
@@ -1110,9 +1113,29 @@ static int cmd_remove(int argc, char **argv)
 	return 0;
 }
 
+/* Queue a lazy range's units for the background worker. */
+static int accept_background(u64 gpa, u64 len)
+{
+	struct cvm_vtlmem_accept a = {
+		.size = sizeof(a), .flags = CVM_VTLMEM_ACCEPT_BACKGROUND, .gpa = gpa, .length = len,
+	};
+	int err;
+
+	dev();
+	err = xioctl(CVM_VTLMEM_IOC_ACCEPT, &a);
+	if (err)
+		return error("accept --background %#llx-%#llx: ACCEPT %s%s", gpa, gpa + len - 1,
+			     ioctl_err(err),
+			     err == EINVAL ? " (background acceptance is for lazy ranges)" :
+			     err == ENOENT ? " (no single registered range holds the span)" : "");
+	printf("queued %#llx-%#llx for background acceptance; 'ranges' shows what is left\n",
+	       gpa, gpa + len - 1);
+	return 0;
+}
+
 static int cmd_accept(int argc, char **argv)
 {
-	struct opt o[] = { OPT("zero"), OPT("no-zero"), OPT("grant"), OPT_END };
+	struct opt o[] = { OPT("zero"), OPT("no-zero"), OPT("grant"), OPT("background"), OPT_END };
 	char *pos[2] = { 0 };
 	__u32 flags = 0;
 	double secs;
@@ -1122,8 +1145,13 @@ static int cmd_accept(int argc, char **argv)
 		usage_error("accept: GPA and LEN needed");
 	if (o[0].seen && o[1].seen)
 		usage_error("accept: --zero and --no-zero exclude each other");
+	if (o[3].seen && (o[0].seen || o[1].seen || o[2].seen))
+		usage_error("accept: --background accepts as a first touch would; "
+			    "it takes no other option");
 	gpa = arg_u64("accept GPA", pos[0]);
 	len = arg_u64("accept LEN", pos[1]);
+	if (o[3].seen)
+		return accept_background(gpa, len);
 	flags |= o[0].seen ? CVM_VTLMEM_ACCEPT_ZERO : 0;
 	flags |= o[1].seen ? CVM_VTLMEM_ACCEPT_NO_ZERO : 0;
 	flags |= o[2].seen ? CVM_VTLMEM_ACCEPT_GRANT_VTL0 : 0;
@@ -2399,8 +2427,10 @@ static void usage(FILE *f)
 "  add GPA LEN [--shared-pool] [--accepted] [--lazy] [--struct-pages] [--node N]\n"
 "                                  register a range of VTL0 RAM (or a shared pool)\n"
 "  remove GPA                      unregister the range starting at GPA\n"
-"  accept GPA LEN [--zero|--no-zero] [--grant]\n"
-"                                  accept pages (--grant: VTL0 gets rwxX)\n"
+"  accept GPA LEN [--zero|--no-zero] [--grant] | --background\n"
+"                                  accept pages (--grant: VTL0 gets rwxX);\n"
+"                                  --background: queue a lazy range's 2 MiB\n"
+"                                  units for a low-priority kernel thread\n"
 "  share GPA LEN | --gpns a,b,c    make pages host-visible\n"
 "  unshare GPA LEN | --gpns a,b,c  make pages private again\n"
 "  protect GPA LEN --vtl N --rights rwxX|none\n"

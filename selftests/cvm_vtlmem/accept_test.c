@@ -27,49 +27,6 @@ static bool isolated(void)
 	return isolation() != CVM_VTLMEM_ISOLATION_NONE;
 }
 
-/* "name calls=N reps=N failures=N" lines of sim/counters. */
-static long long sim_calls(const char *op)
-{
-	char line[256], name[64];
-	long long calls, val = -1;
-	FILE *f = fopen(COUNTERS, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s calls=%lld", name, &calls) == 2 && !strcmp(name, op))
-			val = calls;
-	fclose(f);
-	return val;
-}
-
-/* Every page of the span: QUERY and the simulation agree on acceptance. */
-static int check_consistent(int fd, uint64_t gpa, uint64_t n, uint64_t *private_pages)
-{
-	uint16_t *q = calloc(n, 2), *s = calloc(n, 2);
-	uint64_t i, priv = 0;
-	int bad = -1;
-
-	if (!q || !s || cvm_query(fd, gpa, n, q) || cvm_sim_state(gpa, n, s))
-		goto out;
-	bad = 0;
-	for (i = 0; i < n; i++) {
-		bool rec = (q[i] & CVM_VTLMEM_PAGE_STATE_MASK) == CVM_VTLMEM_PAGE_PRIVATE;
-
-		priv += rec;
-		if (rec != !!(s[i] & SIM_PAGE_ACCEPTED)) {
-			fprintf(stderr, "# page %#llx: recorded %#x, simulated %#x\n",
-				(unsigned long long)(gpa + i * SZ_4K), q[i], s[i]);
-			bad++;
-		}
-	}
-	*private_pages = priv;
-out:
-	free(q);
-	free(s);
-	return bad;
-}
-
 FIXTURE(accept) {
 	int fd;
 	uint64_t base;
@@ -101,7 +58,7 @@ TEST_F(accept, whole_range_at_abi_minimum)
 	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
 	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, CVM_VTLMEM_ACCEPT_GRANT_VTL0, &out));
 	EXPECT_EQ(isolated() ? n : 0, out.accepted);
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_EQ(n, priv);
 	ASSERT_EQ(0, cvm_query(self->fd, self->base, n, q));
 	ASSERT_EQ(0, cvm_sim_state(self->base, n, s));
@@ -114,21 +71,21 @@ TEST_F(accept, whole_range_at_abi_minimum)
 	}
 	switch (isolation()) {
 	case CVM_VTLMEM_ISOLATION_VBS:
-		EXPECT_EQ((n + 4094) / 4095, sim_calls("hv_accept"));
-		EXPECT_EQ((n + 509) / 510, sim_calls("hv_protect"));
+		EXPECT_EQ((n + 4094) / 4095, cvm_sim_calls("hv_accept"));
+		EXPECT_EQ((n + 509) / 510, cvm_sim_calls("hv_protect"));
 		break;
 	case CVM_VTLMEM_ISOLATION_SNP:
-		EXPECT_EQ(n / 512, sim_calls("pvalidate_2m"));
-		EXPECT_EQ(0, sim_calls("pvalidate_4k"));
-		EXPECT_EQ(n / 512, sim_calls("rmpadjust"));
+		EXPECT_EQ(n / 512, cvm_sim_calls("pvalidate_2m"));
+		EXPECT_EQ(0, cvm_sim_calls("pvalidate_4k"));
+		EXPECT_EQ(n / 512, cvm_sim_calls("rmpadjust"));
 		break;
 	case CVM_VTLMEM_ISOLATION_TDX:
-		EXPECT_EQ(n / 512, sim_calls("tdx_accept_2m"));
-		EXPECT_EQ(0, sim_calls("tdx_accept_4k"));
-		EXPECT_EQ(n / 512, sim_calls("tdx_attr_wr"));
+		EXPECT_EQ(n / 512, cvm_sim_calls("tdx_accept_2m"));
+		EXPECT_EQ(0, cvm_sim_calls("tdx_accept_4k"));
+		EXPECT_EQ(n / 512, cvm_sim_calls("tdx_attr_wr"));
 		break;
 	default:
-		EXPECT_EQ(0, sim_calls("hv_accept"));
+		EXPECT_EQ(0, cvm_sim_calls("hv_accept"));
 	}
 	free(q);
 	free(s);
@@ -144,7 +101,7 @@ TEST_F(accept, unaligned_edges_at_4k)
 	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, 8 << 20, CVM_VTLMEM_RANGE_PRIVATE, 0));
 	ASSERT_EQ(0, cvm_accept(self->fd, gpa, len, 0, &out));
 	EXPECT_EQ(isolated() ? n : 0, out.accepted);
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, NPAGES(8 << 20), &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES(8 << 20), &priv));
 	EXPECT_EQ(isolated() ? n : NPAGES(8 << 20), priv);
 	/* Pages before and after the span stay as they were. */
 	EXPECT_EQ(isolated() ? CVM_VTLMEM_PAGE_UNACCEPTED : CVM_VTLMEM_PAGE_PRIVATE,
@@ -153,15 +110,15 @@ TEST_F(accept, unaligned_edges_at_4k)
 		  cvm_page_state(self->fd, gpa + len));
 	if (isolation() == CVM_VTLMEM_ISOLATION_SNP) {
 		/* 509 head pages at 4K, one 2 MiB unit, 5 tail pages at 4K. */
-		EXPECT_EQ(1, sim_calls("pvalidate_2m"));
-		EXPECT_EQ(509 + 5, sim_calls("pvalidate_4k"));
+		EXPECT_EQ(1, cvm_sim_calls("pvalidate_2m"));
+		EXPECT_EQ(509 + 5, cvm_sim_calls("pvalidate_4k"));
 		ASSERT_EQ(0, cvm_sim_state(gpa, 1, s));
 		ASSERT_EQ(0, cvm_sim_state(self->base + SZ_2M, 1, s + 1));
 		EXPECT_EQ(0, SIM_PAGE_SIZE(s[0]));
 		EXPECT_EQ(1, SIM_PAGE_SIZE(s[1]));
 	}
 	if (isolation() == CVM_VTLMEM_ISOLATION_VBS)
-		EXPECT_EQ(1, sim_calls("hv_accept"));
+		EXPECT_EQ(1, cvm_sim_calls("hv_accept"));
 }
 
 TEST_F(accept, accepted_pages_are_skipped)
@@ -176,15 +133,15 @@ TEST_F(accept, accepted_pages_are_skipped)
 	EXPECT_EQ(512 + 7, out.accepted);
 	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, &out));
 	EXPECT_EQ(n - 512 - 7, out.accepted);
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_EQ(n, priv);
 	/* A span already accepted returns at once, issuing nothing. */
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
 	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, &out));
 	EXPECT_EQ(0, out.accepted);
-	EXPECT_EQ(0, sim_calls("hv_accept") + sim_calls("pvalidate_2m") +
-		  sim_calls("pvalidate_4k") + sim_calls("tdx_accept_2m") +
-		  sim_calls("tdx_accept_4k"));
+	EXPECT_EQ(0, cvm_sim_calls("hv_accept") + cvm_sim_calls("pvalidate_2m") +
+		  cvm_sim_calls("pvalidate_4k") + cvm_sim_calls("tdx_accept_2m") +
+		  cvm_sim_calls("tdx_accept_4k"));
 }
 
 TEST_F(accept, bad_requests_change_nothing)
@@ -205,7 +162,7 @@ TEST_F(accept, bad_requests_change_nothing)
 	EXPECT_EQ(-EOVERFLOW, cvm_accept(self->fd, ~0ULL & ~0xfffULL, 2 * SZ_4K, 0, NULL));
 	EXPECT_EQ(-ENOENT, cvm_accept(self->fd, self->base + (4 << 20), SZ_4K, 0, NULL));
 	EXPECT_EQ(-ENOENT, cvm_accept(self->fd, self->base, 5 << 20, 0, NULL));
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, NPAGES(4 << 20), &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES(4 << 20), &priv));
 	EXPECT_EQ(isolated() ? 0 : NPAGES(4 << 20), priv);
 }
 
@@ -244,14 +201,14 @@ TEST_F(accept, injected_failure_reported_exactly)
 	EXPECT_EQ(strtoull(fail_status(), NULL, 0), out.fail_status);
 	EXPECT_EQ(CVM_VTLMEM_PAGE_UNACCEPTED, cvm_page_state(self->fd, bad));
 	/* The report is exact: what QUERY shows is what the hypervisor did. */
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_EQ(priv, out.accepted);
 	EXPECT_GT(n, out.accepted);
 	/* Retrying finishes the job without accepting anything twice. */
 	ASSERT_EQ(0, cvm_sim_inject("clear"));
 	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, &out));
 	EXPECT_EQ(n - priv, out.accepted);
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_EQ(n, priv);
 }
 
@@ -267,7 +224,7 @@ TEST_F(accept, sizemismatch_falls_back_for_that_unit_only)
 	snprintf(cmd, sizeof(cmd), "sizemismatch gpa=%#llx", (unsigned long long)unit);
 	ASSERT_EQ(0, cvm_sim_inject(cmd));
 	ASSERT_EQ(0, cvm_accept(self->fd, self->base, len, 0, NULL));
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_EQ(n, priv);
 	ASSERT_EQ(0, cvm_sim_state(self->base, n, s));
 	for (i = 0; i < n; i++)
@@ -358,7 +315,7 @@ TEST_F(accept, fatal_signal_stops_promptly_and_exactly)
 	EXPECT_GT(2.0, now() - start);
 	cvm_write_file(PARAMS "sim_page_4k_ns", "0");
 	cvm_write_file(PARAMS "sim_page_2m_ns", "0");
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_GT(n, priv);
 	TH_LOG("%llu of %llu pages accepted before the signal",
 	       (unsigned long long)priv, (unsigned long long)n);
@@ -439,19 +396,19 @@ TEST_F(accept, lazy_range_accepts_one_unit_once)
 	}
 	for (i = 0; i < 8; i++)
 		pthread_join(th[i], NULL);
-	ASSERT_EQ(0, check_consistent(self->fd, self->base, n, &priv));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_EQ(512, priv);
 	EXPECT_EQ(CVM_VTLMEM_PAGE_PRIVATE, cvm_page_state(self->fd, self->base + 3 * SZ_2M));
 	EXPECT_EQ(CVM_VTLMEM_PAGE_UNACCEPTED, cvm_page_state(self->fd, self->base + 2 * SZ_2M));
 	switch (isolation()) {
 	case CVM_VTLMEM_ISOLATION_SNP:
-		EXPECT_EQ(1, sim_calls("pvalidate_2m"));
+		EXPECT_EQ(1, cvm_sim_calls("pvalidate_2m"));
 		break;
 	case CVM_VTLMEM_ISOLATION_TDX:
-		EXPECT_EQ(1, sim_calls("tdx_accept_2m"));
+		EXPECT_EQ(1, cvm_sim_calls("tdx_accept_2m"));
 		break;
 	default:
-		EXPECT_EQ(1, sim_calls("hv_accept"));
+		EXPECT_EQ(1, cvm_sim_calls("hv_accept"));
 	}
 	/* Fresh memory reads as zero. */
 	EXPECT_TRUE(all_zero(p + 3 * SZ_2M, SZ_2M));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -208,6 +209,97 @@ static inline int cvm_stats_reset(void)
 static inline long long cvm_stat(const char *key)
 {
 	return cvm_counter(CVM_DEBUGFS "/stats", key);
+}
+
+/* The isolation type is not "none": there is something to accept. */
+static inline int cvm_isolated(void)
+{
+	return cvm_expected_isolation() != CVM_VTLMEM_ISOLATION_NONE;
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+static inline double cvm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define CVM_PARAMS	"/sys/module/cvm_vtlmem/parameters/"
+
+/*
+ * The simulated hypervisor's cost model: slow makes one call take a good
+ * fraction of a second (4095 pages, one 2 MiB or one 1 GiB page) so that
+ * accepting 128 MiB takes seconds; fast is the default, free.
+ */
+static inline int cvm_sim_slow(int slow)
+{
+	return cvm_write_file(CVM_PARAMS "sim_page_4k_ns", slow ? "200000" : "0") ?:
+	       cvm_write_file(CVM_PARAMS "sim_page_2m_ns", slow ? "100000000" : "0") ?:
+	       cvm_write_file(CVM_PARAMS "sim_page_1g_ns", slow ? "1000000000" : "0");
+}
+
+/* "name calls=N ..." lines of sim/counters: calls of @op, or -1. */
+static inline long long cvm_sim_calls(const char *op)
+{
+	char line[256], name[64];
+	long long calls, val = -1;
+	FILE *f = fopen(CVM_DEBUGFS "/sim/counters", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s calls=%lld", name, &calls) == 2 && !strcmp(name, op))
+			val = calls;
+	fclose(f);
+	return val;
+}
+
+/*
+ * Every page of the span: QUERY and the simulation agree on acceptance.
+ * Returns the number of pages that disagree (-1 if unreadable) and counts
+ * the private ones in *@private_pages.
+ */
+static inline int cvm_check_consistent(int fd, uint64_t gpa, uint64_t n,
+				       uint64_t *private_pages)
+{
+	uint16_t *q = calloc(n, 2), *s = calloc(n, 2);
+	uint64_t i, priv = 0;
+	int bad = -1;
+
+	if (!q || !s || cvm_query(fd, gpa, n, q) || cvm_sim_state(gpa, n, s))
+		goto out;
+	bad = 0;
+	for (i = 0; i < n; i++) {
+		int rec = (q[i] & CVM_VTLMEM_PAGE_STATE_MASK) == CVM_VTLMEM_PAGE_PRIVATE;
+
+		priv += rec;
+		if (rec != !!(s[i] & SIM_PAGE_ACCEPTED)) {
+			fprintf(stderr, "# page %#llx: recorded %#x, simulated %#x\n",
+				(unsigned long long)(gpa + i * SZ_4K), q[i], s[i]);
+			bad++;
+		}
+	}
+	*private_pages = priv;
+out:
+	free(q);
+	free(s);
+	return bad;
+}
+
+/* One range's LIST_RANGES entry, by its first address; 0 or -errno. */
+static inline int cvm_range_info(int fd, uint64_t gpa, struct cvm_vtlmem_range_info *out)
+{
+	struct cvm_vtlmem_range_info info[64];
+	int n = cvm_list(fd, info, 64), i;
+
+	for (i = 0; i < n && i < 64; i++)
+		if (info[i].gpa == gpa) {
+			*out = info[i];
+			return 0;
+		}
+	return n < 0 ? n : -ENOENT;
 }
 
 /*

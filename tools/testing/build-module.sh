@@ -18,8 +18,9 @@ if ! make -C "$kdir" M="$out/src" C=2 CHECK=sparse W=1 modules >"$out/build.log"
 	cat "$out/build.log" >&2
 	exit 1
 fi
-# Anything the compiler or sparse printed about our files is a failure.
-if grep -E "^$out/src/.*: (warning|error|note)|^$out/src/[^ ]*:[0-9]+:[0-9]+: " \
+# Anything the compiler or sparse printed about our files is a failure,
+# also a warning reported in a kernel header on our behalf (fortify).
+if grep -E "^$out/src/.*: (warning|error|note)|^$out/src/[^ ]*:[0-9]+:[0-9]+: |: (warning|error): " \
 	"$out/build.log" >&2; then
 	exit 1
 fi

@@ -98,7 +98,7 @@ CONF
 	fi
 	# Other CPU counts run the suites whose work spreads over CPUs.
 	if [ "$smp" != 2 ]; then
-		suite=$(ls "$top"/selftests/cvm_vtlmem/{accept,visibility}_test)
+		suite=$(ls "$top"/selftests/cvm_vtlmem/{accept,nowait,visibility}_test)
 		tag=-smp$smp
 	fi
 	"$here/mkinitramfs.sh" "$dir/initrd$tag.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \

@@ -150,6 +150,8 @@ struct cvm_vtlmem_range {
  * @accepted_pages: pages accepted and private
  * @shared_pages: pages host-visible
  * @quarantined_pages: pages lost to a failed transition (see QUERY)
+ * @background_units: 2 MiB units queued for background acceptance and not
+ *	yet taken by the worker (see %CVM_VTLMEM_ACCEPT_BACKGROUND)
  */
 struct cvm_vtlmem_range_info {
 	__u64 gpa;
@@ -161,6 +163,7 @@ struct cvm_vtlmem_range_info {
 	__u64 accepted_pages;
 	__u64 shared_pages;
 	__u64 quarantined_pages;
+	__u64 background_units;
 };
 
 /**
@@ -252,9 +255,30 @@ struct cvm_vtlmem_query {
 #define CVM_VTLMEM_ACCEPT_NO_ZERO	(1U << 1)
 /* Grant VTL0 its initial rights (%CVM_VTLMEM_RIGHTS_ALL) once accepted. */
 #define CVM_VTLMEM_ACCEPT_GRANT_VTL0	(1U << 2)
+/*
+ * Return at once with a job id in @job; the work goes on and is followed
+ * with %CVM_VTLMEM_IOC_ACCEPT_STATUS on the same open file. Needs a struct
+ * of at least %CVM_VTLMEM_ACCEPT_SIZE_VER1.
+ */
+#define CVM_VTLMEM_ACCEPT_NOWAIT	(1U << 3)
+/*
+ * Lazy ranges only: queue the 2 MiB units the span touches for acceptance
+ * by a low-priority background worker and return at once. Each unit is
+ * accepted exactly as a first touch would accept it (zeroed where the
+ * platform does not zero, VTL0 granted %CVM_VTLMEM_RIGHTS_ALL), so no
+ * other flag may be given. The work outlives the open file; it stops when
+ * the range is removed or the module unloaded. LIST_RANGES reports the
+ * units still queued.
+ */
+#define CVM_VTLMEM_ACCEPT_BACKGROUND	(1U << 4)
 #define CVM_VTLMEM_ACCEPT_FLAGS		(CVM_VTLMEM_ACCEPT_ZERO | \
 					 CVM_VTLMEM_ACCEPT_NO_ZERO | \
-					 CVM_VTLMEM_ACCEPT_GRANT_VTL0)
+					 CVM_VTLMEM_ACCEPT_GRANT_VTL0 | \
+					 CVM_VTLMEM_ACCEPT_NOWAIT | \
+					 CVM_VTLMEM_ACCEPT_BACKGROUND)
+
+/* Most %CVM_VTLMEM_ACCEPT_NOWAIT jobs an open file may hold at once. */
+#define CVM_VTLMEM_MAX_JOBS		64
 
 /**
  * struct cvm_vtlmem_accept - argument of %CVM_VTLMEM_IOC_ACCEPT
@@ -267,6 +291,13 @@ struct cvm_vtlmem_query {
  * @fail_gpa: out: on failure, the first page that was not accepted
  * @fail_status: out: on failure, the platform's status for @fail_gpa
  *	(HV_STATUS, PVALIDATE or TDX completion code), 0 if none
+ * @job: out: with %CVM_VTLMEM_ACCEPT_NOWAIT, the job's id (never 0); else
+ *	0 (since VER1)
+ * @reserved: must be zero (since VER1)
+ *
+ * With %CVM_VTLMEM_ACCEPT_NOWAIT or %CVM_VTLMEM_ACCEPT_BACKGROUND the call
+ * returns before any page is accepted: @accepted, @fail_gpa and
+ * @fail_status read 0, and the outcome is learnt later.
  */
 struct cvm_vtlmem_accept {
 	__u32 size;
@@ -276,12 +307,72 @@ struct cvm_vtlmem_accept {
 	__u64 accepted;
 	__u64 fail_gpa;
 	__u64 fail_status;
+	__u32 job;
+	__u32 reserved;
 };
 
-#define CVM_VTLMEM_ACCEPT_SIZE_VER0	48
+#define CVM_VTLMEM_ACCEPT_SIZE_VER0	48	/* up to @fail_status */
+#define CVM_VTLMEM_ACCEPT_SIZE_VER1	56	/* up to @reserved */
 
 #define CVM_VTLMEM_IOC_ACCEPT \
 	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x05, struct cvm_vtlmem_accept)
+
+/* ACCEPT_STATUS flags */
+/* Sleep until the job has finished (interruptible: EINTR, job unharmed). */
+#define CVM_VTLMEM_STATUS_WAIT		(1U << 0)
+/*
+ * Stop the job: no new chunk starts and running chunks stop before their
+ * next call. It then finishes with error ECANCELED, its progress exact.
+ */
+#define CVM_VTLMEM_STATUS_CANCEL	(1U << 1)
+#define CVM_VTLMEM_STATUS_FLAGS		(CVM_VTLMEM_STATUS_WAIT | \
+					 CVM_VTLMEM_STATUS_CANCEL)
+
+/* Job states */
+#define CVM_VTLMEM_JOB_RUNNING		0
+#define CVM_VTLMEM_JOB_DONE		1
+
+/**
+ * struct cvm_vtlmem_accept_status - argument of %CVM_VTLMEM_IOC_ACCEPT_STATUS
+ * @size: sizeof(struct cvm_vtlmem_accept_status)
+ * @flags: CVM_VTLMEM_STATUS_* flags
+ * @job: a job id that ACCEPT with %CVM_VTLMEM_ACCEPT_NOWAIT returned on
+ *	this open file
+ * @state: out: %CVM_VTLMEM_JOB_RUNNING or %CVM_VTLMEM_JOB_DONE
+ * @error: out: once done, 0 or the (positive) errno the ACCEPT would have
+ *	returned without %CVM_VTLMEM_ACCEPT_NOWAIT; ECANCELED if cancelled
+ * @reserved: must be zero
+ * @npages: out: pages in the job's span
+ * @examined: out: pages of the span the job is finished with, accepted by
+ *	it or not; equals @npages once done without error
+ * @accepted: out: pages the job accepted so far (exact once done)
+ * @fail_gpa: out: once done with an error, as &struct cvm_vtlmem_accept
+ * @fail_status: out: likewise
+ *
+ * The report of a finished job is given once: after it, the id is free and
+ * asking again fails with ENOENT. Closing the file cancels its running
+ * jobs and waits for their chunks to stop; every page keeps the state the
+ * platform gave it, so a new ACCEPT picks up where they stopped. poll() on
+ * the file reports POLLIN while a finished job awaits its report.
+ */
+struct cvm_vtlmem_accept_status {
+	__u32 size;
+	__u32 flags;
+	__u32 job;
+	__u32 state;
+	__s32 error;
+	__u32 reserved;
+	__u64 npages;
+	__u64 examined;
+	__u64 accepted;
+	__u64 fail_gpa;
+	__u64 fail_status;
+};
+
+#define CVM_VTLMEM_ACCEPT_STATUS_SIZE_VER0	64
+
+#define CVM_VTLMEM_IOC_ACCEPT_STATUS \
+	_IOWR(CVM_VTLMEM_IOC_MAGIC, 0x09, struct cvm_vtlmem_accept_status)
 
 /* Host visibility targets of SET_VISIBILITY. */
 #define CVM_VTLMEM_VISIBILITY_PRIVATE	0
