@@ -24,18 +24,25 @@
 /* Unbound: a job's thread mostly sleeps while its chunks run per CPU. */
 static struct workqueue_struct *jobs_wq;
 
+static void set_state(struct cvm_async *a, enum cvm_async_state state, int err)
+{
+	xa_lock(&a->owner->jobs);
+	a->err = err;
+	a->state = state;
+	xa_unlock(&a->owner->jobs);
+}
+
 static void async_work(struct work_struct *work)
 {
 	struct cvm_async *a = container_of(work, struct cvm_async, work);
 	struct cvm_file *f = a->owner;
 	int err = a->ops->run(a);
 
-	xa_lock(&f->jobs);
-	a->err = err;
-	a->done = true;
-	xa_unlock(&f->jobs);
-	/* Not cancellable any more, so what running needed can go. */
+	/* Not cancellable any more, so what running needed can go ... */
+	set_state(a, CVM_ASYNC_ENDING, 0);
 	a->ops->finish(a);
+	/* ... before anyone learns it is done (and may free @a). */
+	set_state(a, CVM_ASYNC_DONE, err);
 	wake_up_all(&f->finished);
 }
 
@@ -59,7 +66,7 @@ int cvm_async_start(struct cvm_file *f, struct cvm_async *a, const struct cvm_as
 	a->job = job;
 	a->owner = f;
 	a->err = 0;
-	a->done = false;
+	a->state = CVM_ASYNC_RUNNING;
 	if (atomic_inc_return(&f->njobs) > CVM_VTLMEM_MAX_JOBS) {
 		ret = -EAGAIN;
 		goto fail;
@@ -81,14 +88,15 @@ fail:
 static void report(const struct cvm_async *a, struct cvm_vtlmem_accept_status *st)
 {
 	struct cvm_job *job = a->job;
+	bool done = a->state == CVM_ASYNC_DONE;
 
-	st->state = a->done ? CVM_VTLMEM_JOB_DONE : CVM_VTLMEM_JOB_RUNNING;
+	st->state = done ? CVM_VTLMEM_JOB_DONE : CVM_VTLMEM_JOB_RUNNING;
 	st->npages = job->npages;
 	spin_lock(&job->lock);
 	st->examined = job->examined;
 	st->accepted = job->done;
 	spin_unlock(&job->lock);
-	st->error = a->done ? -a->err : 0;
+	st->error = done ? -a->err : 0;
 	st->fail_gpa = 0;
 	st->fail_status = 0;
 	if (st->error && job->fail_gpn != U64_MAX) {
@@ -104,7 +112,7 @@ static bool job_finished(struct cvm_file *f, u32 id)
 
 	xa_lock(&f->jobs);
 	a = xa_load(&f->jobs, id);
-	fin = !a || a->done;
+	fin = !a || a->state == CVM_ASYNC_DONE;
 	xa_unlock(&f->jobs);
 	return fin;
 }
@@ -122,7 +130,7 @@ static struct cvm_async *take_report(struct cvm_file *f, u32 id,
 	a = xa_load(&f->jobs, id);
 	if (a) {
 		report(a, st);
-		if (a->done)
+		if (a->state == CVM_ASYNC_DONE)
 			__xa_erase(&f->jobs, id);
 	}
 	xa_unlock(&f->jobs);
@@ -137,7 +145,7 @@ static int cancel(struct cvm_file *f, u32 id)
 
 	xa_lock(&f->jobs);
 	a = xa_load(&f->jobs, id);
-	if (a && !a->done)
+	if (a && a->state == CVM_ASYNC_RUNNING)
 		a->ops->cancel(a);
 	xa_unlock(&f->jobs);
 	return a ? 0 : -ENOENT;
@@ -200,7 +208,7 @@ __poll_t cvm_file_poll(struct cvm_file *f, struct file *file, poll_table *pt)
 	poll_wait(file, &f->finished, pt);
 	xa_lock(&f->jobs);
 	xa_for_each(&f->jobs, id, a)
-		if (a->done) {
+		if (a->state == CVM_ASYNC_DONE) {
 			mask = EPOLLIN | EPOLLRDNORM;
 			break;
 		}
@@ -236,7 +244,7 @@ void cvm_file_release(struct cvm_file *f)
 
 	xa_lock(&f->jobs);
 	xa_for_each(&f->jobs, id, a)
-		if (!a->done)
+		if (a->state == CVM_ASYNC_RUNNING)
 			a->ops->cancel(a);
 	xa_unlock(&f->jobs);
 	/* Nobody else can reach @f now: no ioctl runs on a closing file. */

@@ -22,8 +22,8 @@ struct cvm_job;
  * @run: does the whole operation in a worker; returns its errno
  * @cancel: makes @run return soon; called under the file's xa_lock while
  *	the job has not finished, so it must not sleep
- * @finish: drops what only running needed (a range's busy mark), right
- *	after @run returned and the job was marked finished
+ * @finish: drops what only running needed (a range's busy mark), after
+ *	@run returned and before anyone can see the job finished
  * @free: frees the job; called once, when its final report was read or
  *	its file closed
  */
@@ -34,6 +34,13 @@ struct cvm_async_ops {
 	void (*free)(struct cvm_async *a);
 };
 
+/* Where a job is; moves forward only, under the owner's xa_lock. */
+enum cvm_async_state {
+	CVM_ASYNC_RUNNING,	/* @run has not returned: may be cancelled */
+	CVM_ASYNC_ENDING,	/* @run returned, @finish runs */
+	CVM_ASYNC_DONE,		/* @err is the result; the report may be taken */
+};
+
 /**
  * struct cvm_async - one no-wait job
  * @work: runs @ops->run on the jobs workqueue
@@ -41,8 +48,8 @@ struct cvm_async_ops {
  * @job: the engine job whose progress and result are reported
  * @owner: the open file's jobs
  * @id: its id among them
- * @err: what @ops->run returned, once @done
- * @done: set under @owner's xa_lock once @ops->run has returned
+ * @err: what @ops->run returned, once @state is %CVM_ASYNC_DONE
+ * @state: &enum cvm_async_state, under @owner's xa_lock
  */
 struct cvm_async {
 	struct work_struct work;
@@ -51,13 +58,13 @@ struct cvm_async {
 	struct cvm_file *owner;
 	u32 id;
 	int err;
-	bool done;
+	enum cvm_async_state state;
 };
 
 /**
  * struct cvm_file - what an open /dev/cvm_vtlmem holds of its own
  * @jobs: id -> &struct cvm_async; its xa_lock also protects each job's
- *	@done and @err
+ *	@state and @err
  * @next_id: the next id to try (ids are handed out cyclically)
  * @njobs: jobs held, at most %CVM_VTLMEM_MAX_JOBS
  * @finished: woken whenever one of its jobs finishes

@@ -343,7 +343,7 @@ int cvm_pages_create(struct cvm_range *r)
 /**
  * cvm_pages_destroy() - free a range's struct pages
  * @r: a range that no VMA maps and whose pages nobody pins
- *	(cvm_pages_pinned())
+ *	(cvm_pages_first_pinned())
  */
 void cvm_pages_destroy(struct cvm_range *r)
 {
@@ -355,30 +355,32 @@ void cvm_pages_destroy(struct cvm_range *r)
 }
 
 /**
- * cvm_pages_pinned() - does anything hold a reference on a span's pages?
+ * cvm_pages_first_pinned() - the first page of a span something references
  * @r: the range
  * @gpn: first page, inside @r
  * @npages: pages, inside @r
  *
- * GUP (O_DIRECT, process_vm_readv(), io_uring buffers) takes references
- * that outlive the zap of a PTE and even the VMA. Freeing the struct pages
- * or changing the state of a page under such a reference is unsafe.
+ * GUP (O_DIRECT, process_vm_readv(), vmsplice(), io_uring buffers) takes
+ * references that outlive the zap of a PTE and even the VMA. Freeing the
+ * struct pages, or taking a page away from the private or shared view,
+ * under such a reference is unsafe: the kernel would go on using it.
  * Context: may sleep.
  *
- * Return: true if a page of the span has a reference beyond the one
- * memremap_pages() gives it; false for a range without struct pages.
+ * Return: offset in the span of the first page with a reference beyond
+ * the one memremap_pages() gives it; @npages if there is none (always for
+ * a range without struct pages).
  */
-bool cvm_pages_pinned(const struct cvm_range *r, u64 gpn, u64 npages)
+u64 cvm_pages_first_pinned(const struct cvm_range *r, u64 gpn, u64 npages)
 {
 	u64 i;
 
 	if (!r->pgmap)
-		return false;
+		return npages;
 	for (i = 0; i < npages; i++) {
 		if (page_ref_count(pfn_to_page(gpn + i)) != 1)
-			return true;
+			return i;
 		if (!((i + 1) % CVM_UNIT_PAGES))
 			cond_resched();
 	}
-	return false;
+	return npages;
 }

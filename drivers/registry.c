@@ -435,7 +435,8 @@ out:
  * stops, after the unit it is working on.
  *
  * Return: 0; -ENOENT if no range starts at @gpa; -EBUSY while an operation
- * runs on it or a user mapping holds it.
+ * runs on it, a user mapping holds it or (struct pages) something still
+ * references one of its pages.
  */
 int cvm_range_remove(u64 gpa)
 {
@@ -446,7 +447,8 @@ int cvm_range_remove(u64 gpa)
 	r = mtree_load(&ranges, gpa >> PAGE_SHIFT);
 	if (!r || r->gpn << PAGE_SHIFT != gpa || !PAGE_ALIGNED(gpa))
 		ret = -ENOENT;
-	else if (atomic_read(&r->ops) || atomic_read(&r->mappings))
+	else if (atomic_read(&r->ops) || atomic_read(&r->mappings) ||
+		 cvm_pages_first_pinned(r, r->gpn, r->npages) < r->npages)
 		ret = -EBUSY;
 	else
 		mtree_erase(&ranges, r->gpn);

@@ -24,8 +24,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
@@ -99,6 +102,33 @@ static void make_unreachable(struct vis_page *p, u64 n)
 		len = run_len(p, i, n);
 		cvm_zap(p[i].gpn, len);
 	}
+}
+
+/*
+ * Pages leave a view only when nothing references them: a GUP reference
+ * (O_DIRECT, vmsplice(), ...) would let the kernel go on using a page the
+ * platform no longer backs the same way. Short-lived ones are waited for.
+ */
+#define PIN_WAIT_MS	100
+
+/* First of @n unreachable pages still referenced, or @n. */
+static u64 first_pinned(const struct vis_page *p, u64 n)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(PIN_WAIT_MS);
+	u64 i = 0, len, k;
+
+	while (i < n) {
+		len = run_len(p, i, n);
+		k = cvm_pages_first_pinned(p[i].r, p[i].gpn, len);
+		if (k == len) {
+			i += len;
+			continue;
+		}
+		if (time_after(jiffies, deadline) || fatal_signal_pending(current))
+			return i + k;
+		usleep_range(500, 1000);
+	}
+	return n;
 }
 
 static u64 *gpn_array(const struct vis_page *p, u64 n)
@@ -229,6 +259,11 @@ static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	int err;
 
 	make_unreachable(p, n);
+	k = first_pinned(p, n);
+	if (k < n) {
+		set_state(p, n, CVM_PS_PRIVATE);
+		return fail_at(out, base, k, -EBUSY, 0);
+	}
 	k = revoke_rights(p, n, gpns, op->stop, &res, &err);
 	if (err) {
 		/* Nothing was given up yet: every page is still accepted. */
@@ -261,6 +296,11 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	int err;
 
 	make_unreachable(p, n);
+	k = first_pinned(p, n);
+	if (k < n) {
+		set_state(p, n, CVM_PS_SHARED);
+		return fail_at(out, base, k, -EBUSY, 0);
+	}
 	err = cvm_platform()->set_visibility(&list, false, &res);
 	k = res.done;
 	fold(out, &res);
@@ -595,9 +635,11 @@ static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
  * Return: 0; -EINVAL for bad flags, visibility, sizes or alignment;
  * -EOVERFLOW; -EOPNOTSUPP without isolation; -ENOENT if an entry is in no
  * registered range; -EPERM if an entry cannot make the transition (nothing
- * changed in either case); -EIO if the platform refused (fail_index,
- * fail_status); -EPROTO if the hypervisor contradicted itself; -ETIMEDOUT;
- * -EINTR on a fatal signal; -EFAULT; -ENOMEM.
+ * changed in either case); -EBUSY if a page of a struct-pages range stayed
+ * referenced through GUP (fail_index; its batch unchanged); -EIO if the
+ * platform refused (fail_index, fail_status); -EPROTO if the hypervisor
+ * contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal; -EFAULT;
+ * -ENOMEM.
  */
 long cvm_ioctl_set_visibility(void __user *uarg)
 {

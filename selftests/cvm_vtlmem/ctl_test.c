@@ -526,4 +526,34 @@ TEST_F(ctl, commands_change_what_they_say)
 	free(r);
 }
 
+TEST_F(ctl, accept_background_queues_a_lazy_range)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	uint64_t b = self->base, n = NPAGES(M(32)), priv;
+	struct cvm_vtlmem_range_info info;
+	char gpa[32], gpa2[32];
+	double end;
+
+	if (!isolated())
+		SKIP(free(r); return, "lazy ranges need something to accept");
+	snprintf(gpa, sizeof(gpa), "%#llx", (unsigned long long)b);
+	snprintf(gpa2, sizeof(gpa2), "%#llx", (unsigned long long)(b + M(32)));
+	ASSERT_EQ(0, CTL(r, "add", gpa, "32M", "--lazy")) show(r);
+	ASSERT_EQ(0, CTL(r, "add", gpa2, "2M")) show(r);
+	EXPECT_EQ(1, CTL(r, "accept", gpa2, "2M", "--background"));
+	EXPECT_NE(NULL, strstr(r->err, "background acceptance is for lazy ranges"));
+	EXPECT_EQ(2, CTL(r, "accept", gpa, "32M", "--background", "--grant"));
+	ASSERT_EQ(0, CTL(r, "accept", gpa, "32M", "--background")) show(r);
+	EXPECT_NE(NULL, strstr(r->out, "queued"));
+	end = cvm_now() + 60;
+	do {
+		ASSERT_EQ(0, cvm_range_info(self->fd, b, &info));
+		usleep(20 * 1000);
+	} while (info.accepted_pages < n && cvm_now() < end);
+	EXPECT_EQ(0, info.background_units);
+	ASSERT_EQ(0, check_span(self->fd, b, M(32), EX_PRIVATE, &priv));
+	EXPECT_EQ(n, priv);
+	free(r);
+}
+
 TEST_HARNESS_MAIN

@@ -72,7 +72,10 @@ def judge(lines, label):
             if suite:
                 suite.failed += 1
             continue
-        if suite is not None and test is None:
+        # A kernel line inside a test (a test that reloads the module makes
+        # KUnit run again) is no result of that test.
+        from_kernel = text != line
+        if suite is not None and (test is None or from_kernel):
             m = KUNIT_RESULT.match(text)
             if m:
                 suite.kunit += 1
@@ -81,7 +84,7 @@ def judge(lines, label):
                 else:
                     suite.failed += 1
                     suite.problems.append("kunit: " + text.strip())
-        if test is not None:
+        if test is not None and not from_kernel:
             m = PLAN.match(text)
             if m and test["plan"] is None:
                 test["plan"] = int(m.group(1))
