@@ -23,8 +23,10 @@
 #include <linux/slab.h>
 
 #include "compat.h"
+#include "cvm_vtlmem.h"
 #include "mapping.h"
 #include "registry.h"
+#include "sim.h"
 #include "stats.h"
 
 #define CVM_FS_MAGIC	0x63766d6d	/* "cvmm" */
@@ -73,6 +75,34 @@ static void cvm_count_fault(struct cvm_range *r, bool huge)
 }
 
 /*
+ * The simulated platform can say what real hardware cannot: whether a page
+ * about to be mapped is really usable through the view. A page recorded
+ * private that the platform does not hold validated and private (or
+ * recorded shared that it does not hold shared) is counted in the
+ * statistics; the suites expect none. Returns 0 (map it anyway: on
+ * hardware the access would fault, and the count is what tests see).
+ */
+static vm_fault_t cvm_check_usable(struct cvm_range *r, u64 gpn, u64 npages, bool shared)
+{
+	u64 i;
+	u16 s;
+
+	if (cvm.backend != CVM_VTLMEM_BACKEND_SIM || cvm.isolation == CVM_VTLMEM_ISOLATION_NONE)
+		return 0;
+	for (i = 0; i < npages; i++) {
+		s = cvm_sim_page(gpn + i);
+		if (s == SIM_PAGE_OUTSIDE)
+			continue;
+		if (shared ? !(s & SIM_PAGE_VIS_MASK) :
+			     !(s & SIM_PAGE_ACCEPTED) || (s & SIM_PAGE_VIS_MASK)) {
+			cvm_stats_unusable_map();
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
  * Take @r->map_lock for read with pages [@gpn, @gpn + @npages) in the state
  * the view needs. A lazy range accepts on the first touch of its private
  * view: the hook takes map_lock itself, so it runs unlocked and the state
@@ -88,8 +118,16 @@ static vm_fault_t cvm_view_lock(struct cvm_range *r, u64 gpn, u64 npages,
 	int err;
 
 	down_read(&r->map_lock);
+	/* The platform is re-validating the unit: wait until it is done. */
+	while (cvm_range_faults_held(r, gpn, npages)) {
+		up_read(&r->map_lock);
+		/* Fatal signal: no PTE, the task dies before it touches again. */
+		if (wait_event_killable(r->claim_wq, !cvm_range_faults_held(r, gpn, npages)))
+			return VM_FAULT_NOPAGE;
+		down_read(&r->map_lock);
+	}
 	if (cvm_pages_in_state(r, gpn, npages, want))
-		return 0;
+		return cvm_check_usable(r, gpn, npages, shared);
 	accept = READ_ONCE(cvm_lazy_accept_hook);
 	if (shared || !accept || !(r->flags & CVM_VTLMEM_RANGE_LAZY) ||
 	    cvm_page_state(r, touched) != CVM_PS_UNACCEPTED) {
@@ -102,9 +140,10 @@ static vm_fault_t cvm_view_lock(struct cvm_range *r, u64 gpn, u64 npages,
 	if (err)
 		return vmf_error(err);
 
+	/* Accepted under the unit's claim: no hold can be pending here. */
 	down_read(&r->map_lock);
 	if (cvm_pages_in_state(r, gpn, npages, want))
-		return 0;
+		return cvm_check_usable(r, gpn, npages, shared);
 	up_read(&r->map_lock);
 	return VM_FAULT_SIGBUS;
 }

@@ -71,6 +71,9 @@ static inline bool cvm_plat_stopped(const struct cvm_plat_result *res)
  *	accepted and private
  * @rights_by_list: rights are a GPN-list hypercall (cvm_platform_hv_rights_list()
  *	covers scattered pages in one call) rather than per-page instructions
+ * @revalidates_units: changing part of a 2 MiB unit accepted at 2 MiB
+ *	re-validates the whole unit at 4 KiB, leaving its other pages
+ *	unusable meanwhile (SNP): faults on the unit must wait
  * @accept: accept @span (every page unaccepted and private) for VTL0
  * @unaccept: give up acceptance of @span (before it goes host-visible)
  * @set_rights: set the rights lower VTL @vtl has on the accepted @span
@@ -88,6 +91,7 @@ struct cvm_platform_ops {
 	u32 page_sizes;
 	bool keeps_acceptance;
 	bool rights_by_list;
+	bool revalidates_units;
 	int (*accept)(const struct cvm_span *span, struct cvm_plat_result *res);
 	int (*unaccept)(const struct cvm_span *span, struct cvm_plat_result *res);
 	int (*set_rights)(const struct cvm_span *span, u8 vtl, u32 rights,

@@ -192,6 +192,7 @@ static int snp_set_rights(const struct cvm_span *span, u8 vtl, u32 rights,
 const struct cvm_platform_ops cvm_platform_snp = {
 	.isolation = CVM_VTLMEM_ISOLATION_SNP,
 	.zeroes_on_accept = false,
+	.revalidates_units = true,
 	.page_sizes = SZ_4K | SZ_2M,
 	.accept = snp_accept,
 	.unaccept = snp_unaccept,

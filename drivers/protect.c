@@ -130,7 +130,7 @@ static void chunk_take(struct cvm_chunk *out, u64 gpn, const struct cvm_plat_res
  */
 static bool revalidates_units(void)
 {
-	return cvm_platform()->isolation == CVM_VTLMEM_ISOLATION_SNP;
+	return cvm_platform()->revalidates_units;
 }
 
 /**

@@ -286,6 +286,66 @@ void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages)
 	wake_up_all(&r->claim_wq);
 }
 
+/**
+ * cvm_range_hold_faults() - make faults on a claimed unit wait, and unmap it
+ * @r: the range
+ * @gpn: a page of the unit, which the caller has claimed
+ *
+ * For a platform change that leaves the unit's other pages briefly
+ * unusable (SNP re-validating a 2 MiB page at 4 KiB): once this returns,
+ * no user PTE maps the unit and no fault will map it until
+ * cvm_range_release_faults().
+ */
+void cvm_range_hold_faults(struct cvm_range *r, u64 gpn)
+{
+	u64 unit = cvm_range_unit(r, gpn);
+	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
+	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
+
+	spin_lock(&r->claim_lock);
+	__set_bit(unit, r->held);
+	spin_unlock(&r->claim_lock);
+	/* A fault that looked before the bit was set has finished mapping ... */
+	down_write(&r->map_lock);
+	up_write(&r->map_lock);
+	/* ... so this unmaps all there is, and later faults see the bit. */
+	cvm_zap(first, end - first);
+}
+
+/**
+ * cvm_range_release_faults() - let faults on a unit go on
+ * @r: the range
+ * @gpn: a page of the unit held by cvm_range_hold_faults()
+ */
+void cvm_range_release_faults(struct cvm_range *r, u64 gpn)
+{
+	spin_lock(&r->claim_lock);
+	__clear_bit(cvm_range_unit(r, gpn), r->held);
+	spin_unlock(&r->claim_lock);
+	wake_up_all(&r->claim_wq);
+}
+
+/**
+ * cvm_range_faults_held() - must a fault on these pages wait?
+ * @r: the range
+ * @gpn: first page
+ * @npages: pages
+ *
+ * Context: the caller holds @r->map_lock for read.
+ *
+ * Return: true if one of their units is held.
+ */
+bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages)
+{
+	u64 first = cvm_range_unit(r, gpn), end = cvm_range_unit(r, gpn + npages - 1) + 1;
+	bool held;
+
+	spin_lock(&r->claim_lock);
+	held = find_next_bit(r->held, end, first) < end;
+	spin_unlock(&r->claim_lock);
+	return held;
+}
+
 static size_t state_bytes(u64 npages)
 {
 	return BITS_TO_LONGS(npages * STATE_BITS) * sizeof(long);
@@ -299,6 +359,7 @@ static void range_free(struct cvm_range *r)
 		memunmap(r->kva);
 	mtree_destroy(&r->rights);
 	kvfree(r->claimed);
+	kvfree(r->held);
 	bitmap_free(r->bg_units);
 	kvfree(r->state);
 	kfree(r);
@@ -339,11 +400,12 @@ static struct cvm_range *range_alloc(const struct cvm_vtlmem_range *req)
 	r->state = kvzalloc(state_bytes(r->npages), GFP_KERNEL);
 	r->count[CVM_PS_UNACCEPTED] = r->npages;	/* all-zero bits */
 	r->claimed = kvcalloc(BITS_TO_LONGS(cvm_range_units(r)), sizeof(long), GFP_KERNEL);
+	r->held = kvcalloc(BITS_TO_LONGS(cvm_range_units(r)), sizeof(long), GFP_KERNEL);
 	INIT_LIST_HEAD(&r->bg_link);
 	if (r->flags & CVM_VTLMEM_RANGE_LAZY)
 		r->bg_units = bitmap_zalloc(cvm_range_units(r), GFP_KERNEL);
 	r->kva = memremap(req->gpa, req->length, MEMREMAP_WB);
-	if (!r->state || !r->claimed || !r->kva ||
+	if (!r->state || !r->claimed || !r->held || !r->kva ||
 	    ((r->flags & CVM_VTLMEM_RANGE_LAZY) && !r->bg_units)) {
 		range_free(r);
 		return NULL;

@@ -52,7 +52,11 @@ enum cvm_page_state {
  * @claim_lock: protects @claimed
  * @claimed: one bit per 2 MiB unit owned by a running operation; claims
  *	are taken in ascending order, so operations cannot deadlock
- * @claim_wq: operations waiting for a unit to be released
+ * @held: one bit per 2 MiB unit whose faults must wait (the platform is
+ *	re-validating it); set and cleared under @claim_lock by the unit's
+ *	claim owner, read under @map_lock by faults
+ * @claim_wq: operations waiting for a unit to be released, faults waiting
+ *	for a held unit
  * @ops: operations holding claims (REMOVE_RANGE refuses while non-zero)
  * @mappings: VMAs that map part of the range (REMOVE_RANGE refuses)
  * @faults: faults served, by size: [0] 4 KiB, [1] 2 MiB (statistics)
@@ -77,6 +81,7 @@ struct cvm_range {
 	struct maple_tree rights;
 	spinlock_t claim_lock;	/* @claimed */
 	unsigned long *claimed;
+	unsigned long *held;
 	wait_queue_head_t claim_wq;
 	atomic_t ops;
 	atomic_t mappings;
@@ -131,6 +136,9 @@ int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 int cvm_range_claim(struct cvm_range *r, u64 gpn, u64 npages);
 int cvm_range_claim_stoppable(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop);
 bool cvm_range_try_claim(struct cvm_range *r, u64 gpn, u64 npages);
+void cvm_range_hold_faults(struct cvm_range *r, u64 gpn);
+void cvm_range_release_faults(struct cvm_range *r, u64 gpn);
+bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages);
 
 #endif /* CVM_VTLMEM_REGISTRY_H */

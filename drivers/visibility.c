@@ -19,8 +19,8 @@
  * claimed in ascending order (overlapping requests serialise, disjoint ones
  * run in parallel), checked, and run on the work engine. An engine chunk
  * holds whole 2 MiB units (SNP may have to split a unit validated at 2 MiB,
- * which must not race with another chunk); its visibility hypercalls carry
- * 510 pages each.
+ * which must not race with another chunk; faults on such a unit wait
+ * meanwhile); its visibility hypercalls carry 510 pages each.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -250,8 +250,9 @@ static void refused_to_share(struct vis_page *p, u64 n, u64 status)
 			    p[0].gpn << PAGE_SHIFT, status, n);
 }
 
-static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
-		      const u64 *gpns, struct cvm_chunk *out)
+/* Private -> shared, with any unit that may be re-validated held. */
+static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
+			   const u64 *gpns, struct cvm_chunk *out)
 {
 	struct cvm_plat_result res = { .stop = op->stop };
 	struct cvm_gpn_list list = { .gpns = gpns, .count = n };
@@ -285,6 +286,43 @@ static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 		fail_at(out, base, k, err, res.status);
 		refused_to_share(p + k, n - k, res.status);
 	}
+}
+
+/*
+ * Call @fn on each 2 MiB unit the runs of @p cover only in part: where the
+ * platform re-validates a unit to change part of it, those are the units
+ * whose other pages go briefly unusable. The chunk holds their claims.
+ */
+static void for_partial_units(struct vis_page *p, u64 n,
+			      void (*fn)(struct cvm_range *r, u64 gpn))
+{
+	u64 i, len, first, last, unit_first, unit_end;
+
+	if (!cvm_platform()->revalidates_units)
+		return;
+	for (i = 0; i < n; i += len) {
+		len = run_len(p, i, n);
+		first = p[i].gpn;
+		last = first + len - 1;
+		unit_first = max(p[i].r->gpn, round_down(first, CVM_UNIT_PAGES));
+		unit_end = min(p[i].r->gpn + p[i].r->npages, round_up(first + 1, CVM_UNIT_PAGES));
+		if (first != unit_first || last + 1 < unit_end)
+			fn(p[i].r, first);
+		if (cvm_range_unit(p[i].r, last) == cvm_range_unit(p[i].r, first))
+			continue;
+		unit_first = round_down(last, CVM_UNIT_PAGES);
+		unit_end = min(p[i].r->gpn + p[i].r->npages, unit_first + CVM_UNIT_PAGES);
+		if (last + 1 < unit_end)
+			fn(p[i].r, last);
+	}
+}
+
+static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
+		      const u64 *gpns, struct cvm_chunk *out)
+{
+	for_partial_units(p, n, cvm_range_hold_faults);
+	to_shared_held(op, base, p, n, gpns, out);
+	for_partial_units(p, n, cvm_range_release_faults);
 }
 
 static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
@@ -358,14 +396,21 @@ static void vis_chunk(struct cvm_job *job, u64 first, u64 nchunks, struct cvm_ch
 	cvm_stats_op(CVM_STAT_VISIBILITY, &total, ktime_get_ns() - t0);
 }
 
-static bool same_unit(const struct vis_page *a, const struct vis_page *b)
+/*
+ * Chunks end between the largest pages the platform changes rights and
+ * acceptance at: 2 MiB units, or 1 GiB where it has 1 GiB pages (TDX), so
+ * that a dense GiB costs one call there.
+ */
+static bool same_block(const struct vis_page *a, const struct vis_page *b, unsigned int shift)
 {
-	return a->r == b->r && cvm_range_unit(a->r, a->gpn) == cvm_range_unit(b->r, b->gpn);
+	return a->r == b->r && a->gpn >> shift == b->gpn >> shift;
 }
 
-/* Cut c[] into chunks of at least VIS_CHUNK_PAGES that end between units. */
+/* Cut c[] into chunks of at least VIS_CHUNK_PAGES that end between blocks. */
 static int make_chunks(struct vis_op *op)
 {
+	unsigned int shift = cvm_platform()->page_sizes & SZ_1G ? 30 - PAGE_SHIFT :
+								CVM_UNIT_SHIFT;
 	u64 i, start = 0;
 
 	op->chunk = kvcalloc(op->nchange / VIS_CHUNK_PAGES + 2, sizeof(*op->chunk), GFP_KERNEL);
@@ -373,7 +418,7 @@ static int make_chunks(struct vis_op *op)
 		return -ENOMEM;
 	op->nchunks = 0;
 	for (i = 1; i < op->nchange; i++) {
-		if (i - start >= VIS_CHUNK_PAGES && !same_unit(&op->c[i - 1], &op->c[i])) {
+		if (i - start >= VIS_CHUNK_PAGES && !same_block(&op->c[i - 1], &op->c[i], shift)) {
 			op->chunk[op->nchunks++] = start;
 			start = i;
 		}

@@ -95,6 +95,7 @@ FIXTURE_TEARDOWN(vis)
 	if (self->shared)
 		munmap(self->shared, RANGE_LEN);
 	cvm_sim_inject("clear");
+	cvm_sim_slow(0);
 	cvm_clean_slate(self->fd);
 	close(self->fd);
 }
@@ -439,6 +440,76 @@ TEST_F_TIMEOUT(vis, concurrent_users_never_see_the_wrong_view, 180)
 	EXPECT_EQ(0, bad);
 	TH_LOG("%llu SIGBUS while pages were shared", (unsigned long long)faults);
 	check_matches_sim(_metadata, self->fd, self->base, 512);
+}
+
+struct unit_reader {
+	const volatile uint8_t *unit;	/* a 2 MiB unit of the private view */
+	uint64_t first;			/* its first page, for pattern() */
+	uint64_t skip;			/* the page going shared: not read */
+	volatile int *stop;
+	uint64_t reads;
+	uint64_t wrong;
+};
+
+/* Read every other page of the unit, over and over. */
+static void *read_unit(void *arg)
+{
+	struct unit_reader *u = arg;
+	uint64_t i;
+
+	while (!*u->stop)
+		for (i = 0; i < 512; i++) {
+			if (i == u->skip)
+				continue;
+			if (u->unit[i * SZ_4K + 99] != pattern(u->first + i))
+				u->wrong++;
+			u->reads++;
+		}
+	return NULL;
+}
+
+/*
+ * SNP turns part of a unit validated at 2 MiB shared by re-validating the
+ * unit at 4 KiB. Meanwhile its other pages are not validated: no fault may
+ * map them then (on hardware the access would fault). The simulation
+ * counts such mappings (stats unusable_maps); a reader hammers the unit's
+ * other pages while one page of it goes shared, for several units.
+ */
+TEST_F(vis, unit_being_revalidated_is_not_mapped)
+{
+	volatile int stop;
+	long long before;
+	uint64_t unit, g;
+	pthread_t th;
+
+	need_isolation(_metadata);
+	if (cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_NONE)
+		return;
+	/* A window of tens of milliseconds per split. */
+	ASSERT_EQ(0, cvm_write_file(CVM_PARAMS "sim_page_4k_ns", "100000"));
+	before = cvm_stat("unusable_maps");
+	ASSERT_LE(0, before);
+	for (unit = 1; unit < 7; unit++) {
+		struct unit_reader u = {
+			.unit = self->priv + unit * SZ_2M, .first = unit * 512,
+			.skip = 7 + unit, .stop = &stop,
+		};
+
+		stop = 0;
+		g = self->base / SZ_4K + u.first + u.skip;
+		ASSERT_EQ(0, pthread_create(&th, NULL, read_unit, &u));
+		while (!*(volatile uint64_t *)&u.reads)
+			usleep(1000);
+		ASSERT_EQ(0, set_vis(self->fd, &g, 1, CVM_VTLMEM_VISIBILITY_SHARED, NULL));
+		stop = 1;
+		pthread_join(th, NULL);
+		EXPECT_EQ(0, u.wrong);
+		EXPECT_EQ(CVM_VTLMEM_PAGE_SHARED, cvm_page_state(self->fd, g * SZ_4K));
+	}
+	cvm_write_file(CVM_PARAMS "sim_page_4k_ns", "0");
+	EXPECT_EQ(before, cvm_stat("unusable_maps"));
+	for (unit = 0; unit < 8; unit++)
+		check_matches_sim(_metadata, self->fd, self->base + unit * SZ_2M, 512);
 }
 
 TEST_HARNESS_MAIN
