@@ -382,7 +382,8 @@ static int accept_background(struct cvm_range *r, struct cvm_vtlmem_accept *req)
  * range holds the span; -EAGAIN if the file already holds
  * %CVM_VTLMEM_MAX_JOBS no-wait jobs; -EIO if the platform refused a page
  * (fail_gpa, fail_status); -EPROTO if the hypervisor contradicted itself;
- * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM.
+ * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM; -EFAULT (a no-wait job
+ * whose id could not be written back is cancelled).
  */
 long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
 {
@@ -416,6 +417,9 @@ long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
 	if (ret && (req.flags & (CVM_VTLMEM_ACCEPT_NOWAIT | CVM_VTLMEM_ACCEPT_BACKGROUND)))
 		return ret;
 	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);
+	/* A job whose id the caller cannot learn is stopped at once. */
+	if (cret && req.job)
+		cvm_async_cancel(f, req.job);
 	return ret ? ret : cret;
 }
 

@@ -139,7 +139,14 @@ static struct cvm_async *take_report(struct cvm_file *f, u32 id,
 	return st->state == CVM_VTLMEM_JOB_DONE ? a : NULL;
 }
 
-static int cancel(struct cvm_file *f, u32 id)
+/**
+ * cvm_async_cancel() - cancel a job of a file by id
+ * @f: the file
+ * @id: the job's id
+ *
+ * Return: 0, or -ENOENT if @f holds no job @id.
+ */
+int cvm_async_cancel(struct cvm_file *f, u32 id)
 {
 	struct cvm_async *a;
 
@@ -173,7 +180,7 @@ long cvm_ioctl_accept_status(struct cvm_file *f, void __user *uarg)
 	if ((st.flags & ~CVM_VTLMEM_STATUS_FLAGS) || st.reserved)
 		return -EINVAL;
 	if (st.flags & CVM_VTLMEM_STATUS_CANCEL) {
-		ret = cancel(f, st.job);
+		ret = cvm_async_cancel(f, st.job);
 		if (ret)
 			return ret;
 	}

@@ -83,6 +83,7 @@ void cvm_file_release(struct cvm_file *f);
 __poll_t cvm_file_poll(struct cvm_file *f, struct file *file, poll_table *pt);
 int cvm_async_start(struct cvm_file *f, struct cvm_async *a, const struct cvm_async_ops *ops,
 		    struct cvm_job *job, u32 *id);
+int cvm_async_cancel(struct cvm_file *f, u32 id);
 long cvm_ioctl_accept_status(struct cvm_file *f, void __user *uarg);
 
 #endif /* CVM_VTLMEM_JOBS_H */

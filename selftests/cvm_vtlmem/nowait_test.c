@@ -95,6 +95,34 @@ TEST_F(nowait, bad_requests_change_nothing)
 	EXPECT_EQ(-EINVAL, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_ACCEPT_STATUS, &st));
 }
 
+/* The id cannot be written back: EFAULT, and the job is stopped at once. */
+TEST_F(nowait, unwritable_struct_cancels_the_job)
+{
+	uint64_t len = 128 << 20;
+	struct cvm_vtlmem_accept_status st;
+	struct cvm_vtlmem_accept *a;
+	uint32_t first;
+
+	if (!cvm_isolated())
+		SKIP(return, "nothing to accept without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	ASSERT_EQ(0, cvm_sim_slow(1));
+	a = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	*a = (struct cvm_vtlmem_accept){
+		.size = sizeof(*a), .flags = CVM_VTLMEM_ACCEPT_NOWAIT,
+		.gpa = self->base, .length = len,
+	};
+	ASSERT_EQ(0, mprotect(a, SZ_4K, PROT_READ));
+	EXPECT_EQ(-EFAULT, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_ACCEPT, a));
+	munmap(a, SZ_4K);
+	/* Ids start at 1 in a new file: the lost job was 1. */
+	first = 1;
+	ASSERT_EQ(0, job_status(self->fd, first, CVM_VTLMEM_STATUS_WAIT, &st));
+	EXPECT_EQ(ECANCELED, st.error);
+	EXPECT_GT(len / SZ_4K, st.accepted);
+}
+
 TEST_F(nowait, does_what_accept_does_and_reports_once)
 {
 	uint64_t len = 64 << 20, n = NPAGES(len), priv, i;
