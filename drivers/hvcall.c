@@ -163,12 +163,16 @@ static int hv_rep_loop(u16 code, u32 count, void *input, u32 *done, u16 *status,
 }
 
 /*
- * Fill this CPU's input page with @fill and run the rep loop, all with the
- * page owned. Returns like hv_rep_loop().
+ * Writes the input of the call covering elements [@first, @first + @n) of
+ * a request described by @arg.
  */
-typedef void (*hv_fill_fn)(void *input, const void *arg);
+typedef void (*hv_fill_fn)(void *input, const void *arg, u64 first, u32 n);
 
-static int hv_call(u16 code, u32 count, hv_fill_fn fill, const void *arg,
+/*
+ * Fill this CPU's input page and run the rep loop, all with the page
+ * owned. Returns like hv_rep_loop().
+ */
+static int hv_call(u16 code, hv_fill_fn fill, const void *arg, u64 first, u32 n,
 		   u32 *done, u16 *status, u64 *calls)
 {
 	struct hv_pcpu *p;
@@ -176,8 +180,8 @@ static int hv_call(u16 code, u32 count, hv_fill_fn fill, const void *arg,
 
 	local_lock(&hv_pcpu.lock);
 	p = this_cpu_ptr(&hv_pcpu);
-	fill(p->input, arg);
-	ret = hv_rep_loop(code, count, p->input, done, status, calls);
+	fill(p->input, arg, first, n);
+	ret = hv_rep_loop(code, n, p->input, done, status, calls);
 	local_unlock(&hv_pcpu.lock);
 	return ret;
 }
@@ -187,7 +191,7 @@ struct accept_args {
 	u32 attributes;
 };
 
-static void fill_accept(void *input, const void *arg)
+static void fill_accept(void *input, const void *arg, u64 first, u32 n)
 {
 	const struct accept_args *a = arg;
 	struct hv_accept_gpa_pages_input *in = input;
@@ -195,7 +199,7 @@ static void fill_accept(void *input, const void *arg)
 	memset(in, 0, sizeof(*in));
 	in->partition_id = HV_PARTITION_ID_SELF;
 	in->attributes = a->attributes;
-	in->gpn_base = a->gpn;
+	in->gpn_base = a->gpn + first;
 }
 
 static void hv_result_init(struct cvm_hv_result *res)
@@ -212,20 +216,21 @@ static bool hv_stopped(const struct cvm_hv_result *res)
 	return res->stop && READ_ONCE(*res->stop);
 }
 
-/* Contiguous page runs: the rep count is the page count, no list. */
-static int hv_run_calls(u16 code, u64 gpn, u64 npages, u32 attributes,
-			struct cvm_hv_result *res)
+/*
+ * One request of @total elements in calls of at most @per_call reps, in
+ * order, stopping at the first failure or when the owner asks.
+ */
+static int hv_batched(u16 code, u64 total, u32 per_call, hv_fill_fn fill, const void *arg,
+		      struct cvm_hv_result *res)
 {
 	hv_result_init(res);
-	while (res->done < npages) {
-		struct accept_args a = { gpn + res->done, attributes };
-		u32 n = min_t(u64, npages - res->done, HV_REP_MAX), done;
+	while (res->done < total) {
+		u32 n = min_t(u64, total - res->done, per_call), done;
 		int ret;
 
 		if (hv_stopped(res))
 			return -EINTR;
-		ret = hv_call(code, n, fill_accept, &a, &done, &res->status, &res->calls);
-
+		ret = hv_call(code, fill, arg, res->done, n, &done, &res->status, &res->calls);
 		res->done += done;
 		if (ret)
 			return ret;
@@ -233,6 +238,15 @@ static int hv_run_calls(u16 code, u64 gpn, u64 npages, u32 attributes,
 		cond_resched();
 	}
 	return 0;
+}
+
+/* Contiguous page runs: the rep count is the page count, no list. */
+static int hv_run_calls(u16 code, u64 gpn, u64 npages, u32 attributes,
+			struct cvm_hv_result *res)
+{
+	struct accept_args a = { gpn, attributes };
+
+	return hv_batched(code, npages, HV_REP_MAX, fill_accept, &a, res);
 }
 
 /**
@@ -274,48 +288,28 @@ static u64 gpn_at(const struct cvm_gpn_list *list, u64 i)
 
 struct list_args {
 	const struct cvm_gpn_list *list;
-	u64 first;
-	u32 n;
 	u64 header[2];	/* the call's 16-byte header, already encoded */
 };
 
-static void fill_list(void *input, const void *arg)
+static void fill_list(void *input, const void *arg, u64 first, u32 n)
 {
 	const struct list_args *a = arg;
 	u64 *gpns = (u64 *)input + 2;
 	u32 i;
 
 	memcpy(input, a->header, sizeof(a->header));
-	for (i = 0; i < a->n; i++)
-		gpns[i] = gpn_at(a->list, a->first + i);
+	for (i = 0; i < n; i++)
+		gpns[i] = gpn_at(a->list, first + i);
 }
 
 /* List calls: 510 GPNs per input page after the 16-byte header. */
 static int hv_list_calls(u16 code, const struct cvm_gpn_list *list,
 			 const void *header, struct cvm_hv_result *res)
 {
-	hv_result_init(res);
-	while (res->done < list->count) {
-		struct list_args a = {
-			.list = list,
-			.first = res->done,
-			.n = min_t(u64, list->count - res->done, HV_GPNS_PER_PAGE),
-		};
-		u32 done;
-		int ret;
+	struct list_args a = { .list = list };
 
-		if (hv_stopped(res))
-			return -EINTR;
-		memcpy(a.header, header, sizeof(a.header));
-		ret = hv_call(code, a.n, fill_list, &a, &done, &res->status,
-			      &res->calls);
-		res->done += done;
-		if (ret)
-			return ret;
-		res->status = 0;
-		cond_resched();
-	}
-	return 0;
+	memcpy(a.header, header, sizeof(a.header));
+	return hv_batched(code, list->count, HV_GPNS_PER_PAGE, fill_list, &a, res);
 }
 
 /**

@@ -203,14 +203,13 @@ static void protect_partial_unit(struct cvm_range *r, u64 gpn, u64 npages,
 
 	for (i = u.first; i < u.end; i++)
 		u.old[i - u.first] = cvm_page_rights(r, i);
-	down_write(&r->map_lock);
-	cvm_zap(u.first, u.end - u.first);
+	cvm_range_hold_faults(r, gpn);
 	err = set_rights(r, gpn, npages, ctx->vtl, ctx->rights, ctx, &res);
 	chunk_take(out, gpn, &res, err, true);
 	u.done = res.done;
 	if (res.fallbacks)
 		give_back(r, &u, ctx, out);
-	up_write(&r->map_lock);
+	cvm_range_release_faults(r, gpn);
 }
 
 /* Where the piece of [@gpn, @end) from @gpn ends; *@partial: part of a unit. */
