@@ -170,19 +170,21 @@ static void accept_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_ch
  * @r: the range
  * @gpn: a page of the unit
  * @wait: wait for the unit if an operation holds it; else give up
+ * @stop: stop between calls once this reads true (NULL: never)
  *
  * Accepts the unit's unaccepted pages (clipped to the range) once, however
  * many threads ask at the same time: zeroed where the platform does not
  * zero, VTL0 granted every right.
  *
  * Return: 0; -EBUSY if the unit was held and @wait false; -EINTR if a fatal
- * signal came while waiting; the platform's errno (already logged).
+ * signal came while waiting or @stop was set; the platform's errno
+ * (already logged).
  */
-int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait)
+int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait, const bool *stop)
 {
 	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
 	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
-	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true, NULL };
+	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true, stop };
 	struct cvm_chunk out = {};
 
 	if (!wait && !cvm_range_try_claim(r, first, end - first))
@@ -191,7 +193,7 @@ int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait)
 		return -EINTR;
 	accept_pages(r, first, end - first, &ctx, &out);
 	cvm_range_release(r, first, end - first);
-	if (out.err)
+	if (out.err && out.err != -EINTR)
 		pr_warn_ratelimited("accept of GPA %#llx failed: %d, status %#llx\n",
 				    out.fail_gpn << PAGE_SHIFT, out.err, out.status);
 	return out.err;
@@ -200,7 +202,7 @@ int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait)
 /* The lazy-range fault hook: the faulting thread waits for the unit. */
 static int lazy_accept(struct cvm_range *r, u64 gpn)
 {
-	return cvm_accept_unit(r, gpn, true);
+	return cvm_accept_unit(r, gpn, true, NULL);
 }
 
 static int accept_check(const struct cvm_vtlmem_accept *req, u32 usize)
@@ -383,7 +385,7 @@ static int accept_background(struct cvm_range *r, struct cvm_vtlmem_accept *req)
  * %CVM_VTLMEM_MAX_JOBS no-wait jobs; -EIO if the platform refused a page
  * (fail_gpa, fail_status); -EPROTO if the hypervisor contradicted itself;
  * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM; -EFAULT (a no-wait job
- * whose id could not be written back is cancelled).
+ * whose id could not be written back is cancelled and freed).
  */
 long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
 {
@@ -417,9 +419,9 @@ long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
 	if (ret && (req.flags & (CVM_VTLMEM_ACCEPT_NOWAIT | CVM_VTLMEM_ACCEPT_BACKGROUND)))
 		return ret;
 	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);
-	/* A job whose id the caller cannot learn is stopped at once. */
+	/* A job whose id the caller cannot learn is stopped and forgotten. */
 	if (cret && req.job)
-		cvm_async_cancel(f, req.job);
+		cvm_async_discard(f, req.job);
 	return ret ? ret : cret;
 }
 

@@ -9,8 +9,9 @@
  *
  * The thread never waits for a unit somebody else holds: it puts the unit
  * back and comes later, so a long ACCEPT holding claims cannot park it.
- * REMOVE_RANGE forgets a range's queue and waits for the unit in progress;
- * unloading stops the thread the same way.
+ * REMOVE_RANGE forgets a range's queue and waits for the unit in progress,
+ * which stops before its next call; unloading stops the thread after the
+ * unit in progress.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,7 +38,10 @@ static DEFINE_SPINLOCK(bg_lock);
 static LIST_HEAD(bg_ranges);
 /* The range whose unit the thread is accepting, outside bg_lock. */
 static struct cvm_range *bg_current;
-/* bg_current was forgotten meanwhile: do not queue its unit again. */
+/*
+ * bg_current was forgotten meanwhile: stop accepting it, do not queue its
+ * unit again. Read without bg_lock by the accept in progress.
+ */
 static bool bg_current_gone;
 /* The thread sleeps here while nothing is queued. */
 static DECLARE_WAIT_QUEUE_HEAD(bg_work);
@@ -105,12 +109,13 @@ static bool accept_one(void)
 	spin_lock(&bg_lock);
 	r = take_unit(&unit);
 	bg_current = r;
-	bg_current_gone = false;
+	WRITE_ONCE(bg_current_gone, false);
 	spin_unlock(&bg_lock);
 	if (!r)
 		return false;
 
-	ret = cvm_accept_unit(r, unit_gpn(r, unit), false);
+	/* REMOVE_RANGE sets bg_current_gone: stop at the next call. */
+	ret = cvm_accept_unit(r, unit_gpn(r, unit), false, &bg_current_gone);
 
 	spin_lock(&bg_lock);
 	if (ret == -EBUSY && !bg_current_gone)
@@ -167,7 +172,7 @@ void cvm_background_forget(struct cvm_range *r)
 		bitmap_zero(r->bg_units, cvm_range_units(r));
 	r->bg_queued = 0;
 	if (bg_current == r)
-		bg_current_gone = true;
+		WRITE_ONCE(bg_current_gone, true);
 	spin_unlock(&bg_lock);
 	wait_event(bg_left, READ_ONCE(bg_current) != r);
 }

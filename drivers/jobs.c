@@ -24,14 +24,6 @@
 /* Unbound: a job's thread mostly sleeps while its chunks run per CPU. */
 static struct workqueue_struct *jobs_wq;
 
-static void set_state(struct cvm_async *a, enum cvm_async_state state, int err)
-{
-	xa_lock(&a->owner->jobs);
-	a->err = err;
-	a->state = state;
-	xa_unlock(&a->owner->jobs);
-}
-
 static void async_work(struct work_struct *work)
 {
 	struct cvm_async *a = container_of(work, struct cvm_async, work);
@@ -39,11 +31,20 @@ static void async_work(struct work_struct *work)
 	int err = a->ops->run(a);
 
 	/* Not cancellable any more, so what running needed can go ... */
-	set_state(a, CVM_ASYNC_ENDING, 0);
+	xa_lock(&f->jobs);
+	a->state = CVM_ASYNC_ENDING;
+	xa_unlock(&f->jobs);
 	a->ops->finish(a);
-	/* ... before anyone learns it is done (and may free @a). */
-	set_state(a, CVM_ASYNC_DONE, err);
+	/*
+	 * ... before anyone learns it is done. From the unlock on, a reader
+	 * may free @a and, once it has, close the file and free @f: the
+	 * wake-up must happen under the lock.
+	 */
+	xa_lock(&f->jobs);
+	a->err = err;
+	a->state = CVM_ASYNC_DONE;
 	wake_up_all(&f->finished);
+	xa_unlock(&f->jobs);
 }
 
 /**
@@ -156,6 +157,29 @@ int cvm_async_cancel(struct cvm_file *f, u32 id)
 		a->ops->cancel(a);
 	xa_unlock(&f->jobs);
 	return a ? 0 : -ENOENT;
+}
+
+/**
+ * cvm_async_discard() - cancel a job nobody will ask about, and free it
+ * @f: the file
+ * @id: the job's id
+ *
+ * For a job whose id could not reach its caller: waits until its running
+ * chunks have stopped (before their next call), then frees it and its id.
+ */
+void cvm_async_discard(struct cvm_file *f, u32 id)
+{
+	struct cvm_vtlmem_accept_status st;
+	struct cvm_async *fin;
+
+	if (cvm_async_cancel(f, id))
+		return;
+	wait_event(f->finished, job_finished(f, id));
+	fin = take_report(f, id, &st);
+	if (!IS_ERR_OR_NULL(fin)) {
+		atomic_dec(&f->njobs);
+		fin->ops->free(fin);
+	}
 }
 
 /**

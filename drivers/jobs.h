@@ -84,6 +84,7 @@ __poll_t cvm_file_poll(struct cvm_file *f, struct file *file, poll_table *pt);
 int cvm_async_start(struct cvm_file *f, struct cvm_async *a, const struct cvm_async_ops *ops,
 		    struct cvm_job *job, u32 *id);
 int cvm_async_cancel(struct cvm_file *f, u32 id);
+void cvm_async_discard(struct cvm_file *f, u32 id);
 long cvm_ioctl_accept_status(struct cvm_file *f, void __user *uarg);
 
 #endif /* CVM_VTLMEM_JOBS_H */

@@ -12,7 +12,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
@@ -20,6 +22,7 @@
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -104,8 +107,9 @@ static vm_fault_t cvm_check_usable(struct cvm_range *r, u64 gpn, u64 npages, boo
 
 /*
  * Take @r->map_lock for read with pages [@gpn, @gpn + @npages) in the state
- * the view needs. A lazy range accepts on the first touch of its private
- * view: the hook takes map_lock itself, so it runs unlocked and the state
+ * the view needs and none of their units held (the platform re-validating
+ * them). A lazy range accepts on the first touch of its private view: the
+ * hook takes the unit's claim itself, so it runs unlocked, and everything
  * is checked again after it.
  *
  * Return: 0 with the lock held, else a VM_FAULT_* code without it.
@@ -115,37 +119,33 @@ static vm_fault_t cvm_view_lock(struct cvm_range *r, u64 gpn, u64 npages,
 {
 	enum cvm_page_state want = shared ? CVM_PS_SHARED : CVM_PS_PRIVATE;
 	int (*accept)(struct cvm_range *r, u64 gpn);
+	bool tried = false;
 	int err;
 
-	down_read(&r->map_lock);
-	/* The platform is re-validating the unit: wait until it is done. */
-	while (cvm_range_faults_held(r, gpn, npages)) {
-		up_read(&r->map_lock);
-		/* Fatal signal: no PTE, the task dies before it touches again. */
-		if (wait_event_killable(r->claim_wq, !cvm_range_faults_held(r, gpn, npages)))
-			return VM_FAULT_NOPAGE;
+	for (;;) {
 		down_read(&r->map_lock);
-	}
-	if (cvm_pages_in_state(r, gpn, npages, want))
-		return cvm_check_usable(r, gpn, npages, shared);
-	accept = READ_ONCE(cvm_lazy_accept_hook);
-	if (shared || !accept || !(r->flags & CVM_VTLMEM_RANGE_LAZY) ||
-	    cvm_page_state(r, touched) != CVM_PS_UNACCEPTED) {
+		if (cvm_range_faults_held(r, gpn, npages)) {
+			up_read(&r->map_lock);
+			/* A fatal signal: SIGBUS (or EFAULT in the kernel), then death. */
+			if (wait_event_killable(r->claim_wq,
+						!cvm_range_faults_held(r, gpn, npages)))
+				return VM_FAULT_SIGBUS;
+			continue;
+		}
+		if (cvm_pages_in_state(r, gpn, npages, want))
+			return cvm_check_usable(r, gpn, npages, shared);
+		accept = READ_ONCE(cvm_lazy_accept_hook);
+		if (tried || shared || !accept || !(r->flags & CVM_VTLMEM_RANGE_LAZY) ||
+		    cvm_page_state(r, touched) != CVM_PS_UNACCEPTED) {
+			up_read(&r->map_lock);
+			return VM_FAULT_SIGBUS;
+		}
 		up_read(&r->map_lock);
-		return VM_FAULT_SIGBUS;
+		err = accept(r, touched);
+		if (err)
+			return vmf_error(err);
+		tried = true;
 	}
-	up_read(&r->map_lock);
-
-	err = accept(r, touched);
-	if (err)
-		return vmf_error(err);
-
-	/* Accepted under the unit's claim: no hold can be pending here. */
-	down_read(&r->map_lock);
-	if (cvm_pages_in_state(r, gpn, npages, want))
-		return cvm_check_usable(r, gpn, npages, shared);
-	up_read(&r->map_lock);
-	return VM_FAULT_SIGBUS;
 }
 
 static vm_fault_t cvm_fault(struct vm_fault *vmf)
@@ -391,6 +391,35 @@ void cvm_pages_destroy(struct cvm_range *r)
 	cvm_memunmap_pages(r->pgmap);
 	kfree(r->pgmap);
 	r->pgmap = NULL;
+}
+
+/*
+ * Short-lived references (process_vm_readv(), an O_DIRECT read in flight)
+ * are waited for this long before a transition gives up on a page.
+ */
+#define PIN_WAIT_MS	100
+
+/**
+ * cvm_pages_wait_unpinned() - wait briefly for a span's references to go
+ * @r: the range
+ * @gpn: first page, inside @r, no longer mapped by any user PTE
+ * @npages: pages, inside @r
+ *
+ * Context: may sleep; gives up early on a fatal signal.
+ *
+ * Return: as cvm_pages_first_pinned(), after up to %PIN_WAIT_MS.
+ */
+u64 cvm_pages_wait_unpinned(const struct cvm_range *r, u64 gpn, u64 npages)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(PIN_WAIT_MS);
+	u64 k;
+
+	while ((k = cvm_pages_first_pinned(r, gpn, npages)) < npages) {
+		if (time_after(jiffies, deadline) || fatal_signal_pending(current))
+			break;
+		usleep_range(500, 1000);
+	}
+	return k;
 }
 
 /**

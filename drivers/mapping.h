@@ -31,5 +31,6 @@ void cvm_zap(u64 gpn, u64 npages);
 int cvm_pages_create(struct cvm_range *r);
 void cvm_pages_destroy(struct cvm_range *r);
 u64 cvm_pages_first_pinned(const struct cvm_range *r, u64 gpn, u64 npages);
+u64 cvm_pages_wait_unpinned(const struct cvm_range *r, u64 gpn, u64 npages);
 
 #endif /* CVM_VTLMEM_MAPPING_H */

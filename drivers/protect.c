@@ -203,7 +203,10 @@ static void protect_partial_unit(struct cvm_range *r, u64 gpn, u64 npages,
 
 	for (i = u.first; i < u.end; i++)
 		u.old[i - u.first] = cvm_page_rights(r, i);
-	cvm_range_hold_faults(r, gpn);
+	if (cvm_range_hold_faults(r, gpn)) {
+		res = (struct cvm_plat_result){};
+		return chunk_take(out, gpn, &res, -EBUSY, true);
+	}
 	err = set_rights(r, gpn, npages, ctx->vtl, ctx->rights, ctx, &res);
 	chunk_take(out, gpn, &res, err, true);
 	u.done = res.done;
@@ -379,7 +382,9 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
  * target VTL other than 0 or 1, or rights outside %CVM_VTLMEM_RIGHTS_ALL;
  * -EOVERFLOW if the span wraps; -ENOENT if no single registered range
  * holds it; -EPERM if a page of it is unaccepted or quarantined (fail_gpa
- * names the first, done is 0, nothing changed); -EIO if the platform
+ * names the first, done is 0, nothing changed); -EBUSY if a page of a
+ * 2 MiB unit SNP must re-validate stayed referenced through GUP (fail_gpa,
+ * that unit unchanged); -EIO if the platform
  * refused fail_gpa (fail_status; after a re-validation that may be a
  * neighbour whose rights could not be given back, as QUERY shows);
  * -EPROTO if the hypervisor contradicted itself; -ETIMEDOUT; -EINTR on a

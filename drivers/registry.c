@@ -292,11 +292,14 @@ void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages)
  * @gpn: a page of the unit, which the caller has claimed
  *
  * For a platform change that leaves the unit's other pages briefly
- * unusable (SNP re-validating a 2 MiB page at 4 KiB): once this returns,
- * no user PTE maps the unit and no fault will map it until
- * cvm_range_release_faults().
+ * unusable (SNP re-validating a 2 MiB page at 4 KiB): once this returns 0,
+ * no user PTE maps the unit, no fault will map it and nothing references
+ * its pages through GUP until cvm_range_release_faults().
+ *
+ * Return: 0; -EBUSY if a GUP reference to a page of the unit stayed (the
+ * unit is released again).
  */
-void cvm_range_hold_faults(struct cvm_range *r, u64 gpn)
+int cvm_range_hold_faults(struct cvm_range *r, u64 gpn)
 {
 	u64 unit = cvm_range_unit(r, gpn);
 	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
@@ -310,6 +313,11 @@ void cvm_range_hold_faults(struct cvm_range *r, u64 gpn)
 	up_write(&r->map_lock);
 	/* ... so this unmaps all there is, and later faults see the bit. */
 	cvm_zap(first, end - first);
+	if (cvm_pages_wait_unpinned(r, first, end - first) < end - first) {
+		cvm_range_release_faults(r, gpn);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /**

@@ -136,7 +136,7 @@ int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 int cvm_range_claim(struct cvm_range *r, u64 gpn, u64 npages);
 int cvm_range_claim_stoppable(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop);
 bool cvm_range_try_claim(struct cvm_range *r, u64 gpn, u64 npages);
-void cvm_range_hold_faults(struct cvm_range *r, u64 gpn);
+int cvm_range_hold_faults(struct cvm_range *r, u64 gpn);
 void cvm_range_release_faults(struct cvm_range *r, u64 gpn);
 bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages);

@@ -24,11 +24,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
-#include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
@@ -107,26 +104,18 @@ static void make_unreachable(struct vis_page *p, u64 n)
 /*
  * Pages leave a view only when nothing references them: a GUP reference
  * (O_DIRECT, vmsplice(), ...) would let the kernel go on using a page the
- * platform no longer backs the same way. Short-lived ones are waited for.
+ * platform no longer backs the same way. Returns the first of @n
+ * unreachable pages still referenced after a short wait, or @n.
  */
-#define PIN_WAIT_MS	100
-
-/* First of @n unreachable pages still referenced, or @n. */
 static u64 first_pinned(const struct vis_page *p, u64 n)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(PIN_WAIT_MS);
-	u64 i = 0, len, k;
+	u64 i, len, k;
 
-	while (i < n) {
+	for (i = 0; i < n; i += len) {
 		len = run_len(p, i, n);
-		k = cvm_pages_first_pinned(p[i].r, p[i].gpn, len);
-		if (k == len) {
-			i += len;
-			continue;
-		}
-		if (time_after(jiffies, deadline) || fatal_signal_pending(current))
+		k = cvm_pages_wait_unpinned(p[i].r, p[i].gpn, len);
+		if (k < len)
 			return i + k;
-		usleep_range(500, 1000);
 	}
 	return n;
 }
@@ -292,37 +281,64 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
  * Call @fn on each 2 MiB unit the runs of @p cover only in part: where the
  * platform re-validates a unit to change part of it, those are the units
  * whose other pages go briefly unusable. The chunk holds their claims.
+ * Returns the index of the page whose unit @fn failed on, or @n.
  */
-static void for_partial_units(struct vis_page *p, u64 n,
-			      void (*fn)(struct cvm_range *r, u64 gpn))
+static u64 for_partial_units(struct vis_page *p, u64 n,
+			     int (*fn)(struct cvm_range *r, u64 gpn))
 {
 	u64 i, len, first, last, unit_first, unit_end;
 
 	if (!cvm_platform()->revalidates_units)
-		return;
+		return n;
 	for (i = 0; i < n; i += len) {
 		len = run_len(p, i, n);
 		first = p[i].gpn;
 		last = first + len - 1;
 		unit_first = max(p[i].r->gpn, round_down(first, CVM_UNIT_PAGES));
 		unit_end = min(p[i].r->gpn + p[i].r->npages, round_up(first + 1, CVM_UNIT_PAGES));
-		if (first != unit_first || last + 1 < unit_end)
-			fn(p[i].r, first);
+		if ((first != unit_first || last + 1 < unit_end) && fn(p[i].r, first))
+			return i;
 		if (cvm_range_unit(p[i].r, last) == cvm_range_unit(p[i].r, first))
 			continue;
 		unit_first = round_down(last, CVM_UNIT_PAGES);
 		unit_end = min(p[i].r->gpn + p[i].r->npages, unit_first + CVM_UNIT_PAGES);
-		if (last + 1 < unit_end)
-			fn(p[i].r, last);
+		if (last + 1 < unit_end && fn(p[i].r, last))
+			return i + len - 1;
 	}
+	return n;
+}
+
+/*
+ * A unit could not be held for a reference to one of its pages: name that
+ * page if the request has it, else page @k, the request's page in the unit.
+ */
+static u64 referenced(const struct vis_page *p, u64 n, u64 k)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++)
+		if (cvm_pages_first_pinned(p[i].r, p[i].gpn, 1) == 0)
+			return i;
+	return k;
+}
+
+static int release_unit(struct cvm_range *r, u64 gpn)
+{
+	cvm_range_release_faults(r, gpn);
+	return 0;
 }
 
 static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 		      const u64 *gpns, struct cvm_chunk *out)
 {
-	for_partial_units(p, n, cvm_range_hold_faults);
-	to_shared_held(op, base, p, n, gpns, out);
-	for_partial_units(p, n, cvm_range_release_faults);
+	u64 k = for_partial_units(p, n, cvm_range_hold_faults);
+
+	if (k == n)
+		to_shared_held(op, base, p, n, gpns, out);
+	else
+		fail_at(out, base, referenced(p, n, k), -EBUSY, 0);
+	/* Units never held are not held by anyone else: the chunk claims them. */
+	for_partial_units(p, n, release_unit);
 }
 
 static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,

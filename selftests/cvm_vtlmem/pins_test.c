@@ -105,4 +105,39 @@ TEST_F(pins, visibility_refuses_referenced_pages)
 	EXPECT_EQ(CVM_VTLMEM_PAGE_SHARED, cvm_page_state(self->fd, self->gpa + 5 * SZ_4K));
 }
 
+/*
+ * SNP re-validates a unit validated at 2 MiB to change part of it: a
+ * referenced page elsewhere in the unit blocks that too. Elsewhere the
+ * other pages are not touched, so the change goes ahead.
+ */
+TEST_F(pins, reference_elsewhere_in_the_unit)
+{
+	struct cvm_vtlmem_visibility v;
+	int snp = cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_SNP;
+	uint16_t s[8];
+
+	if (!cvm_isolated())
+		SKIP(return, "no host visibility without isolation");
+	ASSERT_EQ(0, pin_page(self, 100));
+	ASSERT_EQ(0, munmap(self->p, SZ_2M));
+	EXPECT_EQ(snp ? -EBUSY : 0, share(self->fd, self->gpa, 8 * SZ_4K, &v));
+	if (snp) {
+		EXPECT_EQ(0, v.fail_index);
+		EXPECT_EQ(0, v.processed);
+		ASSERT_EQ(0, cvm_sim_state(self->gpa, 8, s));
+		/* Still validated at 2 MiB: nothing was split. */
+		EXPECT_EQ(1, SIM_PAGE_SIZE(s[0]));
+		EXPECT_EQ(0, SIM_PAGE_VIS(s[0]));
+		EXPECT_EQ(CVM_VTLMEM_PAGE_PRIVATE, cvm_page_state(self->fd, self->gpa));
+	} else {
+		EXPECT_EQ(8, v.processed);
+	}
+	drain(self);
+	if (snp) {
+		ASSERT_EQ(0, share(self->fd, self->gpa, 8 * SZ_4K, &v));
+		EXPECT_EQ(8, v.processed);
+	}
+	EXPECT_EQ(CVM_VTLMEM_PAGE_SHARED, cvm_page_state(self->fd, self->gpa + 7 * SZ_4K));
+}
+
 TEST_HARNESS_MAIN
