@@ -295,10 +295,8 @@ static int accept_wait(struct cvm_range *r, struct cvm_vtlmem_accept *req)
 	accept_op_init(&op, r, req);
 	ret = accept_op_run(&op);
 	req->accepted = op.job.done;
-	if (ret) {
-		req->fail_gpa = op.job.fail_gpn == U64_MAX ? 0 : op.job.fail_gpn << PAGE_SHIFT;
-		req->fail_status = op.job.status;
-	}
+	if (ret)
+		cvm_job_failure(&op.job, &req->fail_gpa, &req->fail_status);
 	return ret;
 }
 

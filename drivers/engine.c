@@ -90,6 +90,19 @@ void cvm_job_cancel(struct cvm_job *job)
 }
 
 /**
+ * cvm_job_failure() - where a failed job stopped, as the uapi reports it
+ * @job: a finished job
+ * @gpa: out: address of the first page that failed, 0 if none did (the
+ *	job was stopped, or failed before any page)
+ * @status: out: the platform's status for it, 0 if none
+ */
+void cvm_job_failure(const struct cvm_job *job, u64 *gpa, u64 *status)
+{
+	*gpa = job->fail_gpn == U64_MAX ? 0 : job->fail_gpn << PAGE_SHIFT;
+	*status = job->status;
+}
+
+/**
  * cvm_job_add() - fold one chunk's outcome into the job
  * @job: the job
  * @c: the chunk's outcome

@@ -83,5 +83,6 @@ void cvm_job_init(struct cvm_job *job);
 int cvm_engine_run(struct cvm_job *job);
 void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c);
 void cvm_job_cancel(struct cvm_job *job);
+void cvm_job_failure(const struct cvm_job *job, u64 *gpa, u64 *status);
 
 #endif /* CVM_VTLMEM_ENGINE_H */

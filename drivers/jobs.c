@@ -100,10 +100,15 @@ static void report(const struct cvm_async *a, struct cvm_vtlmem_accept_status *s
 	st->error = done ? -a->err : 0;
 	st->fail_gpa = 0;
 	st->fail_status = 0;
-	if (st->error && job->fail_gpn != U64_MAX) {
-		st->fail_gpa = job->fail_gpn << PAGE_SHIFT;
-		st->fail_status = job->status;
-	}
+	if (st->error)
+		cvm_job_failure(job, &st->fail_gpa, &st->fail_status);
+}
+
+/* Free a job whose final report was taken, and its slot. */
+static void reap(struct cvm_file *f, struct cvm_async *a)
+{
+	atomic_dec(&f->njobs);
+	a->ops->free(a);
 }
 
 static bool job_finished(struct cvm_file *f, u32 id)
@@ -176,10 +181,8 @@ void cvm_async_discard(struct cvm_file *f, u32 id)
 		return;
 	wait_event(f->finished, job_finished(f, id));
 	fin = take_report(f, id, &st);
-	if (!IS_ERR_OR_NULL(fin)) {
-		atomic_dec(&f->njobs);
-		fin->ops->free(fin);
-	}
+	if (!IS_ERR_OR_NULL(fin))
+		reap(f, fin);
 }
 
 /**
@@ -215,10 +218,8 @@ long cvm_ioctl_accept_status(struct cvm_file *f, void __user *uarg)
 	fin = take_report(f, st.job, &st);
 	if (IS_ERR(fin))
 		return PTR_ERR(fin);
-	if (fin) {
-		atomic_dec(&f->njobs);
-		fin->ops->free(fin);
-	}
+	if (fin)
+		reap(f, fin);
 	return cvm_uarg_out(uarg, &st, sizeof(st), usize);
 }
 

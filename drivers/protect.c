@@ -355,10 +355,8 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
 	} else {
 		ret = cvm_engine_run(&job);
 		req->done = job.done;
-		if (ret) {
-			req->fail_gpa = job.fail_gpn == U64_MAX ? 0 : job.fail_gpn << PAGE_SHIFT;
-			req->fail_status = job.status;
-		}
+		if (ret)
+			cvm_job_failure(&job, &req->fail_gpa, &req->fail_status);
 	}
 	cvm_range_release(r, job.gpn, job.npages);
 	return ret;
@@ -657,10 +655,8 @@ static int vtl2_run(struct vtl2_exts *plan, struct cvm_vtlmem_protect_vtl2 *req)
 	ret = cvm_engine_run(&job);
 
 	req->done += job.done;
-	if (ret) {
-		req->fail_gpa = job.fail_gpn == U64_MAX ? 0 : job.fail_gpn << PAGE_SHIFT;
-		req->fail_status = job.status;
-	}
+	if (ret)
+		cvm_job_failure(&job, &req->fail_gpa, &req->fail_status);
 	return ret;
 }
 

@@ -30,22 +30,6 @@ static bool large_pages(void)
 	return isolation() == CVM_VTLMEM_ISOLATION_SNP || isolation() == CVM_VTLMEM_ISOLATION_TDX;
 }
 
-/* Calls of one kind, from "name calls=N reps=N failures=N" in sim/counters. */
-static long long calls_of(const char *kind)
-{
-	char line[256], name[64];
-	long long n, found = -1;
-	FILE *f = fopen(COUNTERS, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s calls=%lld", name, &n) == 2 && !strcmp(name, kind))
-			found = n;
-	fclose(f);
-	return found;
-}
-
 /* The instruction or hypercall that sets rights on this platform. */
 static const char *rights_op(void)
 {
@@ -207,15 +191,15 @@ TEST_F(protect, calls_at_abi_minimum)
 	EXPECT_EQ(n, out.done);
 	EXPECT_EQ(0, check_rights(self->fd, self->base, n, &e, &vtl1_none));
 	/* 510 GPNs a hypercall; one instruction per 2 MiB unit elsewhere. */
-	EXPECT_EQ(large_pages() ? n / 512 : (n + 509) / 510, calls_of(rights_op()));
-	EXPECT_EQ(calls_of(rights_op()), cvm_stat("rights_calls"));
+	EXPECT_EQ(large_pages() ? n / 512 : (n + 509) / 510, cvm_sim_calls(rights_op()));
+	EXPECT_EQ(cvm_sim_calls(rights_op()), cvm_stat("rights_calls"));
 	if (large_pages())
 		return;
 	/* Hypercall platforms: any span, however aligned, at ceil(n / 510). */
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
 	ASSERT_EQ(0, protect(self->fd, self->base + 3 * SZ_4K, odd * SZ_4K, 0, 0, &out));
 	EXPECT_EQ(odd, out.done);
-	EXPECT_EQ((odd + 509) / 510, calls_of("hv_protect"));
+	EXPECT_EQ((odd + 509) / 510, cvm_sim_calls("hv_protect"));
 }
 
 TEST_F(protect, unaligned_edges_at_4k)
@@ -235,7 +219,7 @@ TEST_F(protect, unaligned_edges_at_4k)
 	switch (isolation()) {
 	case CVM_VTLMEM_ISOLATION_TDX:
 		/* 509 head pages and 5 tail pages at 4 KiB, one unit at 2 MiB. */
-		EXPECT_EQ(509 + 1 + 5, calls_of("tdx_attr_wr"));
+		EXPECT_EQ(509 + 1 + 5, cvm_sim_calls("tdx_attr_wr"));
 		break;
 	case CVM_VTLMEM_ISOLATION_SNP:
 		/*
@@ -244,12 +228,12 @@ TEST_F(protect, unaligned_edges_at_4k)
 		 * re-validated at 4 KiB (losing every lower-VTL right), and
 		 * VTL0 gets its rights back on the 3 + 507 pages outside.
 		 */
-		EXPECT_EQ(509 + 1 + 5 + 2 + 3 + 507, calls_of("rmpadjust"));
-		EXPECT_EQ(2, calls_of("pvalidate_2m"));
-		EXPECT_EQ(2 * 512, calls_of("pvalidate_4k"));
+		EXPECT_EQ(509 + 1 + 5 + 2 + 3 + 507, cvm_sim_calls("rmpadjust"));
+		EXPECT_EQ(2, cvm_sim_calls("pvalidate_2m"));
+		EXPECT_EQ(2 * 512, cvm_sim_calls("pvalidate_4k"));
 		break;
 	default:
-		EXPECT_EQ((to - from + 509) / 510, calls_of("hv_protect"));
+		EXPECT_EQ((to - from + 509) / 510, cvm_sim_calls("hv_protect"));
 	}
 }
 
@@ -319,7 +303,7 @@ TEST_F(protect, bad_requests_change_nothing)
 	EXPECT_EQ(-EINVAL, protect(self->fd, self->base, SZ_4K, 0, ~0U, NULL));
 	ASSERT_EQ(0, snapshot(self->fd, self->base, n, after));
 	EXPECT_EQ(0, memcmp(before, after, 4 * n));
-	EXPECT_EQ(0, calls_of(rights_op()));
+	EXPECT_EQ(0, cvm_sim_calls(rights_op()));
 	free(before);
 	free(after);
 }
@@ -343,7 +327,7 @@ TEST_F(protect, unaccepted_page_refused_exactly)
 	EXPECT_EQ(0, out.fail_status);
 	ASSERT_EQ(0, snapshot(self->fd, self->base, n, after));
 	EXPECT_EQ(0, memcmp(before, after, 4 * n));
-	EXPECT_EQ(0, calls_of(rights_op()));
+	EXPECT_EQ(0, cvm_sim_calls(rights_op()));
 	/* The accepted part alone is fine. */
 	EXPECT_EQ(0, protect(self->fd, self->base, SZ_2M + 7 * SZ_4K, 0, 0, &out));
 	EXPECT_EQ(512 + 7, out.done);
@@ -675,7 +659,7 @@ TEST_F(vtl2, covers_exactly_the_kernel_ram)
 	ASSERT_EQ(0, protect_vtl2(self->fd, 0, 0, &out));
 	EXPECT_EQ(self->pages, out.done);
 	/* From scratch, or the rest of an earlier run: never beyond the minimum. */
-	calls = calls_of("hv_protect");
+	calls = cvm_sim_calls("hv_protect");
 	EXPECT_GE(calls_from_scratch(self->ram, self->nram), calls);
 	TH_LOG("%llu pages of System RAM, %lld hypercalls",
 	       (unsigned long long)self->pages, calls);
@@ -691,12 +675,12 @@ TEST_F(vtl2, covers_exactly_the_kernel_ram)
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
 	ASSERT_EQ(0, protect_vtl2(self->fd, 0, 0, &out));
 	EXPECT_EQ(self->pages, out.done);
-	EXPECT_EQ(0, calls_of("hv_protect"));
+	EXPECT_EQ(0, cvm_sim_calls("hv_protect"));
 	/* A part of it: also nothing to do, and counted. */
 	ASSERT_EQ(0, protect_vtl2(self->fd, self->ram[self->nram - 1].first * SZ_4K,
 				  2 * SZ_4K, &out));
 	EXPECT_EQ(2, out.done);
-	EXPECT_EQ(0, calls_of("hv_protect"));
+	EXPECT_EQ(0, cvm_sim_calls("hv_protect"));
 }
 
 TEST_F(vtl2, refuses_what_is_not_kernel_ram)
@@ -729,7 +713,7 @@ TEST_F(vtl2, refuses_what_is_not_kernel_ram)
 	EXPECT_EQ(-EINVAL, protect_vtl2(self->fd, last->first * SZ_4K, SZ_4K + 1, NULL));
 	EXPECT_EQ(-EINVAL, protect_vtl2(self->fd, last->first * SZ_4K, 0, NULL));
 	EXPECT_EQ(-EOVERFLOW, protect_vtl2(self->fd, ~0ULL & ~0xfffULL, 2 * SZ_4K, NULL));
-	EXPECT_EQ(0, calls_of("hv_protect"));
+	EXPECT_EQ(0, cvm_sim_calls("hv_protect"));
 	fd = open(VTL2_RIGHTS, O_RDONLY);
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, read(fd, after, sizeof(after) - 1));
