@@ -76,4 +76,26 @@ static inline void cvm_memunmap_pages(struct dev_pagemap *pgmap)
 }
 #endif
 
+/*
+ * For transport_hyperv.c, the one file that includes <asm/mshyperv.h>
+ * (its HV_STATUS_* names clash with hv_abi.h's), hence macros.
+ *
+ * cvm_hv_kernel_vtl(): the VTL this kernel runs in, as it found out at boot
+ * (ms_hyperv.vtl, read from HvRegisterVsmVpStatus by kernels built with
+ * CONFIG_HYPERV_VTL_MODE, 0 elsewhere), or -1 where the kernel keeps no
+ * such record.
+ *
+ * CVM_HV_ISOLATED_HYPERCALLS: hv_do_hypercall() reaches the hypervisor from
+ * a hardware-isolated VTL2, where the hypercall page cannot be used:
+ * VMMCALL through the GHCB protocol on SNP, TDG.VP.VMCALL on TDX, when no
+ * paravisor runs below the kernel.
+ */
+#if CVM_KERNEL_SINCE(6, 6)
+#define cvm_hv_kernel_vtl()		((int)ms_hyperv.vtl)
+#define CVM_HV_ISOLATED_HYPERCALLS	true
+#else
+#define cvm_hv_kernel_vtl()		(-1)
+#define CVM_HV_ISOLATED_HYPERCALLS	false
+#endif
+
 #endif /* CVM_VTLMEM_COMPAT_H */

@@ -12,94 +12,33 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
-#include <linux/gfp.h>
-#include <linux/local_lock.h>
-#include <linux/mm.h>
-#include <linux/percpu.h>
+#include <linux/irqflags.h>
 #include <linux/sched.h>
-#include <linux/set_memory.h>
+#include <linux/string.h>
 
 #include "hv_abi.h"
 #include "hvcall.h"
 #include "transport.h"
 
-/* TIME_OUT results without any progress tolerated before giving up. */
+/* Consecutive TIME_OUT results without progress tolerated before giving up. */
 #define HV_MAX_STALLS	1000
 
-/*
- * One input page per CPU. @lock (a local_lock: preemption off, lockdep
- * visible) makes the page ours from filling it to the end of the rep loop.
- */
-struct hv_pcpu {
-	local_lock_t lock;
-	void *input;
-};
-
-static DEFINE_PER_CPU(struct hv_pcpu, hv_pcpu) = {
-	.lock = INIT_LOCAL_LOCK(lock),
-};
-
 static const struct cvm_transport *hv_transport;
-static bool hv_input_shared;
-
-static void hv_free_pages(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct hv_pcpu *p = per_cpu_ptr(&hv_pcpu, cpu);
-
-		if (!p->input)
-			continue;
-		/* A page the host could see goes back private before reuse. */
-		if (hv_input_shared &&
-		    set_memory_encrypted((unsigned long)p->input, 1))
-			continue;	/* leak it rather than recycle it */
-		free_page((unsigned long)p->input);
-		p->input = NULL;
-	}
-}
 
 /**
- * cvm_hv_init() - allocate the per-CPU input pages and pick the transport
+ * cvm_hv_init() - pick the transport
  * @transport: the real or simulated final trap
- * @shared_input: the hypervisor reads input through host-visible memory
- *	(a real SNP/TDX partition): decrypt the input pages
- *
- * Return: 0 or -ENOMEM.
  */
-int cvm_hv_init(const struct cvm_transport *transport, bool shared_input)
+void cvm_hv_init(const struct cvm_transport *transport)
 {
-	int cpu;
-
 	hv_transport = transport;
-	hv_input_shared = shared_input;
-	for_each_possible_cpu(cpu) {
-		struct page *page = alloc_pages_node(cpu_to_node(cpu),
-						     GFP_KERNEL | __GFP_ZERO, 0);
-		struct hv_pcpu *p = per_cpu_ptr(&hv_pcpu, cpu);
-
-		if (!page)
-			goto fail;
-		p->input = page_address(page);
-		if (shared_input && set_memory_decrypted((unsigned long)p->input, 1)) {
-			/* Unknown state: never reuse this page. */
-			p->input = NULL;
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	hv_free_pages();
-	return -ENOMEM;
 }
 
 /**
- * cvm_hv_exit() - free the per-CPU input pages
+ * cvm_hv_exit() - forget the transport
  */
 void cvm_hv_exit(void)
 {
-	hv_free_pages();
 	hv_transport = NULL;
 }
 
@@ -114,76 +53,85 @@ const struct cvm_transport *cvm_hv_transport(void)
 }
 
 /*
- * Run one rep hypercall whose input is already in @input until every rep is
- * done or it fails. @done is relative to this call's elements.
- */
-static int hv_rep_loop(u16 code, u32 count, void *input, u32 *done, u16 *status,
-		       u64 *calls)
-{
-	unsigned int stalls = 0;
-	u32 start = 0;
-
-	for (;;) {
-		u64 control = FIELD_PREP(HV_CTL_CODE, code) |
-			      FIELD_PREP(HV_CTL_REP_COUNT, count) |
-			      FIELD_PREP(HV_CTL_REP_START, start);
-		u64 result = hv_transport->hypercall(control, input, NULL);
-		u32 completed = FIELD_GET(HV_RES_REPS_DONE, result);
-
-		(*calls)++;
-		*status = FIELD_GET(HV_RES_STATUS, result);
-		/* Progress is only believed once the answer is consistent. */
-		*done = start;
-		if (completed < start || completed > count)
-			return -EPROTO;		/* backwards or beyond the request */
-		switch (*status) {
-		case HV_STATUS_SUCCESS:
-			if (completed == start)
-				return -EPROTO;	/* "success" that did nothing */
-			*done = completed;
-			if (completed == count)
-				return 0;
-			break;
-		case HV_STATUS_TIME_OUT:
-			if (completed == count)
-				return -EPROTO;	/* timed out with nothing left */
-			*done = completed;
-			if (completed == start && ++stalls > HV_MAX_STALLS)
-				return -ETIMEDOUT;
-			break;
-		default:
-			/* A failure must leave at least the failing rep undone. */
-			if (completed == count)
-				return -EPROTO;
-			*done = completed;
-			return -EIO;
-		}
-		start = completed;
-	}
-}
-
-/*
  * Writes the input of the call covering elements [@first, @first + @n) of
  * a request described by @arg.
  */
 typedef void (*hv_fill_fn)(void *input, const void *arg, u64 first, u32 n);
 
 /*
- * Fill this CPU's input page and run the rep loop, all with the page
- * owned. Returns like hv_rep_loop().
+ * One trap: fill this CPU's input page and issue the call. On the real
+ * hypervisor the page is the kernel's own (hyperv_pcpu_input_arg), which
+ * the kernel also fills with interrupts off: it is ours only until they
+ * come back on, so every continuation fills it again.
  */
-static int hv_call(u16 code, hv_fill_fn fill, const void *arg, u64 first, u32 n,
-		   u32 *done, u16 *status, u64 *calls)
+static u64 hv_trap(u16 code, hv_fill_fn fill, const void *arg, u64 first, u32 n, u32 start)
 {
-	struct hv_pcpu *p;
-	int ret;
+	u64 control = FIELD_PREP(HV_CTL_CODE, code) |
+		      FIELD_PREP(HV_CTL_REP_COUNT, n) |
+		      FIELD_PREP(HV_CTL_REP_START, start);
+	unsigned long flags;
+	void *input;
+	u64 result;
 
-	local_lock(&hv_pcpu.lock);
-	p = this_cpu_ptr(&hv_pcpu);
-	fill(p->input, arg, first, n);
-	ret = hv_rep_loop(code, n, p->input, done, status, calls);
-	local_unlock(&hv_pcpu.lock);
-	return ret;
+	local_irq_save(flags);
+	input = hv_transport->input_page();
+	fill(input, arg, first, n);
+	result = hv_transport->hypercall(control, input, NULL);
+	local_irq_restore(flags);
+	return result;
+}
+
+/*
+ * Run one rep hypercall of @n elements, the request's [@first, @first + @n),
+ * until every rep is done or it fails. @done is relative to this call's
+ * elements. Between continuations interrupts are on and the caller may be
+ * rescheduled; a TIME_OUT storm ends only after HV_MAX_STALLS answers in a
+ * row without progress.
+ */
+static int hv_rep_loop(u16 code, hv_fill_fn fill, const void *arg, u64 first, u32 n,
+		       u32 *done, u16 *status, u64 *calls)
+{
+	unsigned int stalls = 0;
+	u32 start = 0;
+
+	for (;;) {
+		u64 result = hv_trap(code, fill, arg, first, n, start);
+		u32 completed = FIELD_GET(HV_RES_REPS_DONE, result);
+
+		(*calls)++;
+		*status = FIELD_GET(HV_RES_STATUS, result);
+		/* Progress is only believed once the answer is consistent. */
+		*done = start;
+		if (completed < start || completed > n)
+			return -EPROTO;		/* backwards or beyond the request */
+		switch (*status) {
+		case HV_STATUS_SUCCESS:
+			if (completed == start)
+				return -EPROTO;	/* "success" that did nothing */
+			*done = completed;
+			if (completed == n)
+				return 0;
+			stalls = 0;
+			break;
+		case HV_STATUS_TIME_OUT:
+			if (completed == n)
+				return -EPROTO;	/* timed out with nothing left */
+			*done = completed;
+			if (completed > start)
+				stalls = 0;
+			else if (++stalls > HV_MAX_STALLS)
+				return -ETIMEDOUT;
+			break;
+		default:
+			/* A failure must leave at least the failing rep undone. */
+			if (completed == n)
+				return -EPROTO;
+			*done = completed;
+			return -EIO;
+		}
+		start = completed;
+		cond_resched();
+	}
 }
 
 struct accept_args {
@@ -230,7 +178,7 @@ static int hv_batched(u16 code, u64 total, u32 per_call, hv_fill_fn fill, const 
 
 		if (hv_stopped(res))
 			return -EINTR;
-		ret = hv_call(code, fill, arg, res->done, n, &done, &res->status, &res->calls);
+		ret = hv_rep_loop(code, fill, arg, res->done, n, &done, &res->status, &res->calls);
 		res->done += done;
 		if (ret)
 			return ret;

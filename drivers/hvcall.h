@@ -39,7 +39,7 @@ struct cvm_hv_result {
 	const bool *stop;
 };
 
-int cvm_hv_init(const struct cvm_transport *transport, bool shared_input);
+void cvm_hv_init(const struct cvm_transport *transport);
 void cvm_hv_exit(void);
 const struct cvm_transport *cvm_hv_transport(void);
 

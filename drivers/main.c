@@ -62,6 +62,9 @@ static int parse_isolation(void)
 	return 0;
 }
 
+/* The real trap, when cvm_hyperv_probe() found VTL2 on Hyper-V. */
+static const struct cvm_transport *hyperv_transport;
+
 static int choose_backend(void)
 {
 	if (!strcmp(backend, "sim")) {
@@ -73,28 +76,21 @@ static int choose_backend(void)
 		return -EINVAL;
 	}
 	cvm.backend = CVM_VTLMEM_BACKEND_HYPERV;
-	return cvm_hyperv_probe(&cvm.isolation);
+	return cvm_hyperv_probe(&cvm.isolation, &hyperv_transport);
 }
 
-static bool hardware_isolated(void)
-{
-	return cvm.isolation == CVM_VTLMEM_ISOLATION_SNP ||
-	       cvm.isolation == CVM_VTLMEM_ISOLATION_TDX;
-}
-
-/* The hypervisor below us: simulated, or real with shared input pages. */
+/* The hypervisor below us: simulated, or the kernel's own Hyper-V path. */
 static int start_hypervisor(void)
 {
 	int ret;
 
-	if (cvm.backend == CVM_VTLMEM_BACKEND_HYPERV)
-		return cvm_hv_init(&cvm_hyperv_transport, hardware_isolated());
+	if (cvm.backend == CVM_VTLMEM_BACKEND_HYPERV) {
+		cvm_hv_init(hyperv_transport);
+		return 0;
+	}
 	ret = cvm_sim_init();
-	if (ret)
-		return ret;
-	ret = cvm_hv_init(&cvm_sim_transport, false);
-	if (ret)
-		cvm_sim_exit();
+	if (!ret)
+		cvm_hv_init(&cvm_sim_transport);
 	return ret;
 }
 
@@ -103,8 +99,6 @@ static void stop_hypervisor(void)
 	cvm_hv_exit();
 	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM)
 		cvm_sim_exit();
-	else
-		cvm_hyperv_release();
 }
 
 static int __init cvm_vtlmem_init(void)
@@ -155,8 +149,6 @@ fail_mapping:
 fail_hypervisor:
 	cvm_debugfs_exit();
 fail_debugfs:
-	if (cvm.backend == CVM_VTLMEM_BACKEND_HYPERV)
-		cvm_hyperv_release();
 	return ret;
 }
 

@@ -1059,9 +1059,16 @@ static u64 sim_tdcall(u64 leaf, u64 rcx, u64 rdx, u64 r8)
 	return st;
 }
 
+/* Interrupts are off: the page is this CPU's until they are on again. */
+static void *sim_input_page(void)
+{
+	return this_cpu_ptr(sim_hv.pcpu)->input;
+}
+
 /* The simulated hypervisor's trap, chosen by backend=sim. */
 const struct cvm_transport cvm_sim_transport = {
 	.name = "sim",
+	.input_page = sim_input_page,
 	.hypercall = sim_hypercall,
 	.pvalidate = sim_pvalidate,
 	.rmpadjust = sim_rmpadjust,
@@ -1270,8 +1277,27 @@ static int sim_alloc_ram(void)
 	return 0;
 }
 
+static int sim_alloc_input_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page *page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
+
+		if (!page)
+			return -ENOMEM;
+		per_cpu_ptr(sim_hv.pcpu, cpu)->input = page_address(page);
+	}
+	return 0;
+}
+
 static void sim_free(void)
 {
+	int cpu;
+
+	if (sim_hv.pcpu)
+		for_each_possible_cpu(cpu)
+			free_page((unsigned long)per_cpu_ptr(sim_hv.pcpu, cpu)->input);
 	if (sim_hv.map)
 		memunmap(sim_hv.map);
 	kvfree(sim_hv.pages);
@@ -1301,7 +1327,7 @@ int cvm_sim_init(void)
 	if (ret)
 		return ret;
 	sim_hv.pcpu = alloc_percpu(struct sim_pcpu);
-	ret = sim_hv.pcpu ? 0 : -ENOMEM;
+	ret = sim_hv.pcpu ? sim_alloc_input_pages() : -ENOMEM;
 	if (!ret && sim_hv.npages)
 		ret = sim_alloc_ram();
 	if (ret) {

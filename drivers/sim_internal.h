@@ -68,10 +68,13 @@ struct sim_inject {
  * struct sim_pcpu - one CPU's counters
  * @op: per operation kind
  * @calls: operations of any kind issued on this CPU
+ * @input: this CPU's hypercall input page, the stand-in for the kernel's
+ *	hyperv_pcpu_input_arg
  */
 struct sim_pcpu {
 	struct cvm_sim_count op[SIM_OP_NR];
 	u64 calls;
+	void *input;
 };
 
 /**

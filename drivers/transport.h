@@ -12,9 +12,12 @@
 /**
  * struct cvm_transport - how hypercalls and isolation instructions trap
  * @name: "hyperv" or "sim"
- * @hypercall: issue a (slow, memory-based) hypercall. @input and @output
- *	are page-aligned kernel addresses of per-CPU pages (@output may be
- *	NULL); returns the raw result word (status, reps completed).
+ * @input_page: this CPU's hypercall input page (the kernel's
+ *	hyperv_pcpu_input_arg on the real hypervisor); called with interrupts
+ *	off, and the page is the caller's until they are on again
+ * @hypercall: issue a (slow, memory-based) hypercall. @input is the page
+ *	@input_page gave, @output a page-aligned kernel address or NULL;
+ *	returns the raw result word (status, reps completed).
  * @pvalidate: SNP PVALIDATE of the page at @gpa, mapped at @va; @huge
  *	selects 2 MiB; @validate 1 validates, 0 rescinds. Returns the EAX code
  *	and sets *@no_update from the carry flag.
@@ -22,11 +25,12 @@
  *	VMPL and rights). Returns the EAX code.
  * @tdcall: TDX TDCALL of @leaf with RCX, RDX, R8; returns RAX.
  *
- * @hypercall is called with preemption disabled (the input page is
- * per-CPU); none of them may sleep.
+ * @hypercall is called with interrupts disabled (the input page is
+ * per-CPU and shared with the kernel's own users); none of them may sleep.
  */
 struct cvm_transport {
 	const char *name;
+	void *(*input_page)(void);
 	u64 (*hypercall)(u64 control, void *input, void *output);
 	int (*pvalidate)(u64 gpa, void *va, bool huge, bool validate, bool *no_update);
 	int (*rmpadjust)(u64 gpa, void *va, bool huge, u64 attrs);
@@ -34,6 +38,5 @@ struct cvm_transport {
 };
 
 extern const struct cvm_transport cvm_sim_transport;
-extern const struct cvm_transport cvm_hyperv_transport;
 
 #endif /* CVM_VTLMEM_TRANSPORT_H */

@@ -1,60 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The real final trap: the Hyper-V hypercall page, PVALIDATE, RMPADJUST and
- * TDCALL. Nothing else in the module differs between the real hypervisor
- * and the simulation. This file cannot run on the test machines (there is
- * no Hyper-V there); it is kept small enough to review by eye.
+ * The real final trap. Hypercalls go through the kernel's own Hyper-V path,
+ * hv_do_hypercall() on the kernel's per-CPU input page, as upstream
+ * drivers/hv/mshv_vtl_main.c does: the kernel knows how to reach the
+ * hypervisor on each platform (hypercall page, VMMCALL through the GHCB
+ * protocol on SNP, TDG.VP.VMCALL on TDX) and already made that page
+ * host-visible where the hypervisor must read it. The module never calls
+ * the hypercall page itself. PVALIDATE, RMPADJUST and TDCALL are single
+ * instructions issued here. Nothing else in the module differs between the
+ * real hypervisor and the simulation. This file cannot run on the test
+ * machines (there is no Hyper-V there); it is kept small enough to review
+ * by eye.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
-#include <linux/gfp.h>
-#include <linux/io.h>
 #include <linux/module.h>
-#include <asm/asm.h>
+#include <linux/percpu.h>
 #include <asm/hypervisor.h>
-#include <asm/nospec-branch.h>
-#include <asm/processor.h>
-#include <asm/set_memory.h>
+#include <asm/mshyperv.h>
 
-#include "hv_abi.h"
+#include "compat.h"
 #include "hyperv.h"
 #include "transport.h"
 
-/* CPUID leaf with the partition's isolation configuration (TLFS). */
-#define HV_CPUID_ISOLATION_CONFIG	0x4000000C
-#define HV_ISOLATION_TYPE		GENMASK(3, 0)
-#define HV_REGISTER_VSM_VP_STATUS	0x000D0003
-#define HV_VSM_ACTIVE_VTL		GENMASK_ULL(3, 0)
-#define HV_VP_INDEX_SELF		0xFFFFFFFE
-
-/* The kernel's hypercall page, looked up at run time (no hard dependency). */
-static void **hypercall_pg;
+/* Called with interrupts off: the kernel's own users of the page are too. */
+static void *hyperv_input_page(void)
+{
+	return *this_cpu_ptr(hyperv_pcpu_input_arg);
+}
 
 static u64 hyperv_hypercall(u64 control, void *input, void *output)
 {
-	register u64 out asm("r8") = output ? virt_to_phys(output) : 0;
-	u64 in = virt_to_phys(input);
-	u64 status;
-
-	asm volatile(CALL_NOSPEC
-		     : "=a" (status), ASM_CALL_CONSTRAINT,
-		       "+c" (control), "+d" (in), "+r" (out)
-		     : THUNK_TARGET(*hypercall_pg)
-		     : "cc", "memory", "r9", "r10", "r11");
-	return status;
+	return hv_do_hypercall(control, input, output);
 }
 
 static int hyperv_pvalidate(u64 gpa, void *va, bool huge, bool validate,
 			    bool *no_update)
 {
-	bool carry;
+	u8 carry;
 	int rc;
 
 	/* PVALIDATE: F2 0F 01 FF; the carry flag means "no update". */
 	asm volatile(".byte 0xf2, 0x0f, 0x01, 0xff\n\t"
-		     CC_SET(c)
-		     : CC_OUT(c) (carry), "=a" (rc)
+		     "setc %[carry]"
+		     : [carry] "=qm" (carry), "=a" (rc)
 		     : "a" (va), "c" ((u64)huge), "d" ((u64)validate)
 		     : "memory", "cc");
 	*no_update = carry;
@@ -85,91 +75,62 @@ static u64 hyperv_tdcall(u64 leaf, u64 rcx, u64 rdx, u64 r8)
 	return leaf;
 }
 
-const struct cvm_transport cvm_hyperv_transport = {
+static const struct cvm_transport hyperv_transport = {
 	.name = "hyperv",
+	.input_page = hyperv_input_page,
 	.hypercall = hyperv_hypercall,
 	.pvalidate = hyperv_pvalidate,
 	.rmpadjust = hyperv_rmpadjust,
 	.tdcall = hyperv_tdcall,
 };
 
-/*
- * HvCallGetVpRegisters(HvRegisterVsmVpStatus): which VTL are we in? On a
- * hardware-isolated partition the hypervisor can only read host-visible
- * pages, so the two pages are shared for the call.
- */
-static int hyperv_active_vtl(bool isolated)
+static int refuse(const char *why)
 {
-	struct page *pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, 1);
-	unsigned long addr;
-	u64 *in, *out, control, result;
-	int vtl = -EIO;
-
-	if (!pages)
-		return -ENOMEM;
-	addr = (unsigned long)page_address(pages);
-	if (isolated && set_memory_decrypted(addr, 2))
-		return -EIO;	/* state unknown: leak rather than reuse */
-	in = (u64 *)addr;
-	out = in + PAGE_SIZE / sizeof(u64);
-	in[0] = HV_PARTITION_ID_SELF;
-	in[1] = HV_VP_INDEX_SELF;		/* input VTL 0: the caller's */
-	in[2] = HV_REGISTER_VSM_VP_STATUS;
-	control = FIELD_PREP(HV_CTL_CODE, HVCALL_GET_VP_REGISTERS) |
-		  FIELD_PREP(HV_CTL_REP_COUNT, 1);
-	preempt_disable();
-	result = hyperv_hypercall(control, in, out);
-	preempt_enable();
-	if (FIELD_GET(HV_RES_STATUS, result) == HV_STATUS_SUCCESS &&
-	    FIELD_GET(HV_RES_REPS_DONE, result) == 1)
-		vtl = FIELD_GET(HV_VSM_ACTIVE_VTL, out[0]);
-	if (isolated && set_memory_encrypted(addr, 2))
-		return vtl;
-	__free_pages(pages, 1);
-	return vtl;
+	pr_err("backend=hyperv: %s; load with backend=sim isolation=none|vbs|snp|tdx for the simulated hypervisor\n",
+	       why);
+	return -ENODEV;
 }
 
 /**
  * cvm_hyperv_probe() - is this VTL2 on Hyper-V, and with which isolation?
  * @isolation: out: the partition's isolation type
+ * @transport: out: the real trap
  *
- * Return: 0 when the real backend can run; -ENODEV (after one log line
- * saying why and how to load the simulation) otherwise.
+ * Everything comes from what the kernel already found at boot: the
+ * hypervisor type, ms_hyperv's isolation configuration (CPUID
+ * 0x4000000C), the VTL it runs in (ms_hyperv.vtl, set by a kernel built
+ * with CONFIG_HYPERV_VTL_MODE) and its per-CPU hypercall input pages.
+ *
+ * Return: 0 when the real backend can run; -ENODEV after one log line
+ * saying exactly what is missing.
  */
-int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation)
+int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation,
+		     const struct cvm_transport **transport)
 {
-	u32 eax, ebx, ecx, edx;
+	u32 type;
 	int vtl;
 
 	if (!hypervisor_is_type(X86_HYPER_MS_HYPERV))
-		goto not_vtl2;
-	hypercall_pg = __symbol_get("hv_hypercall_pg");
-	if (!hypercall_pg || !*hypercall_pg)
-		goto not_vtl2;
-	cpuid(HV_CPUID_ISOLATION_CONFIG, &eax, &ebx, &ecx, &edx);
-	*isolation = FIELD_GET(HV_ISOLATION_TYPE, ebx);
-	if (*isolation > CVM_VTLMEM_ISOLATION_TDX) {
-		pr_err("unknown Hyper-V isolation type %u\n", *isolation);
-		cvm_hyperv_release();
+		return refuse("not running on Hyper-V");
+	if (!hyperv_pcpu_input_arg)
+		return refuse("the kernel set up no Hyper-V hypercall input pages");
+	vtl = cvm_hv_kernel_vtl();
+	if (vtl < 0)
+		return refuse("this kernel does not record its VTL (ms_hyperv.vtl needs 6.6 or later)");
+	if (vtl != 2) {
+		pr_err("backend=hyperv: the kernel runs in VTL%d (ms_hyperv.vtl); a VTL2 kernel is built with CONFIG_HYPERV_VTL_MODE\n",
+		       vtl);
+		return refuse("not VTL2");
+	}
+	type = FIELD_GET(HV_ISOLATION_TYPE, ms_hyperv.isolation_config_b);
+	if (type > CVM_VTLMEM_ISOLATION_TDX) {
+		pr_err("unknown Hyper-V isolation type %u\n", type);
 		return -ENODEV;
 	}
-	vtl = hyperv_active_vtl(*isolation == CVM_VTLMEM_ISOLATION_SNP ||
-				*isolation == CVM_VTLMEM_ISOLATION_TDX);
-	if (vtl != 2)
-		goto not_vtl2;
+	*isolation = type;
+	*transport = &hyperv_transport;
+	if ((type == CVM_VTLMEM_ISOLATION_SNP || type == CVM_VTLMEM_ISOLATION_TDX) &&
+	    !CVM_HV_ISOLATED_HYPERCALLS)
+		return refuse("this kernel's hv_do_hypercall() cannot reach the hypervisor from an SNP or TDX VTL2 (needs 6.6 or later)");
 	return 0;
-not_vtl2:
-	cvm_hyperv_release();
-	pr_err("not running in VTL2 on Hyper-V; load with backend=sim isolation=none|vbs|snp|tdx for the simulated hypervisor\n");
-	return -ENODEV;
-}
-
-/**
- * cvm_hyperv_release() - drop the reference on the hypercall page symbol
- */
-void cvm_hyperv_release(void)
-{
-	if (hypercall_pg)
-		__symbol_put("hv_hypercall_pg");
-	hypercall_pg = NULL;
 }
