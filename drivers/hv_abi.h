@@ -50,17 +50,42 @@
 #define HV_VISIBILITY_SHARED	3
 #define HV_VISIBILITY_MASK	GENMASK(1, 0)
 
-/* Accept attributes (0xD9/0xDA). */
+/*
+ * AcceptPagesAttributes (0xD9): VTL set bit N names VTL N, whose initial
+ * protection mask (over the VTLs below it) is vtl_permission_set[N - 1];
+ * with an empty set the pages get the partition's default mask.
+ */
 #define HV_ACCEPT_MEMORY_TYPE	GENMASK(5, 0)
 #define HV_ACCEPT_MEMORY_RAM	1
 #define HV_ACCEPT_VISIBILITY	GENMASK(7, 6)
 #define HV_ACCEPT_VTL_SET	GENMASK(10, 8)
 #define HV_ACCEPT_RESERVED	GENMASK(31, 11)
 
-/* HvInputVtl byte. */
+/*
+ * UnacceptPagesAttributes (0xDA): not the accept attributes. VTL set in
+ * bits 0-2 names the VTLs whose permissions are checked against
+ * vtl_permission_set; the rest is reserved.
+ */
+#define HV_UNACCEPT_VTL_SET	GENMASK(2, 0)
+#define HV_UNACCEPT_RESERVED	GENMASK(31, 3)
+
+/*
+ * Pages per accept or unaccept call. The rep count is the page count and
+ * the input has no element list, yet OpenHCL sends at most (4096 - 24) / 8
+ * pages a call, as if each rep were a GPN on the input page (the OpenVMM
+ * hypervisor emulator types the reps so): the module does the same.
+ */
+#define HV_ACCEPT_REP_MAX	509
+
+/*
+ * HvInputVtl byte. With "use target" clear the call names the caller's own
+ * VTL (HV_INPUT_VTL_CURRENT): VTL2's protection mask, which restricts VTL0
+ * and VTL1 alike.
+ */
 #define HV_INPUT_VTL_TARGET	GENMASK(3, 0)
 #define HV_INPUT_VTL_USE_TARGET	BIT(4)
 #define HV_INPUT_VTL_RESERVED	GENMASK(7, 5)
+#define HV_INPUT_VTL_CURRENT	0
 
 /* HV_MAP_GPA_* rights of a lower VTL; the same bits as the uapi's. */
 #define HV_MAP_GPA_READ		0x1
@@ -76,8 +101,10 @@
  * struct hv_accept_gpa_pages_input - input of HvCallAcceptGpaPages and
  *	HvCallUnacceptGpaPages; the rep count is the number of pages
  * @partition_id: %HV_PARTITION_ID_SELF
- * @attributes: memory type, host visibility, VTL set (HV_ACCEPT_*)
- * @vtl_permission_set: initial rights of VTL1 and VTL2
+ * @attributes: accept: memory type, host visibility, VTL set (HV_ACCEPT_*);
+ *	unaccept: the VTL set to check (HV_UNACCEPT_*)
+ * @vtl_permission_set: protection masks of VTL1 and VTL2: set (accept) or
+ *	checked (unaccept)
  * @gpn_base: first guest page number
  */
 struct hv_accept_gpa_pages_input {
@@ -152,6 +179,7 @@ static_assert(16 + HV_GPNS_PER_PAGE * 8 == 4096);
 /* Intel TDX. TDCALL leaves and completion codes (RAX, upper 32 bits). */
 #define TDG_MEM_PAGE_ACCEPT	6
 #define TDG_MEM_PAGE_ATTR_WR	24
+#define TDG_MEM_PAGE_RELEASE	30
 #define TDX_LEVEL_4K		0
 #define TDX_LEVEL_2M		1
 #define TDX_LEVEL_1G		2
