@@ -189,9 +189,14 @@ static_assert(16 + HV_GPNS_PER_PAGE * 8 == 4096);
 #define TDX_PAGE_SIZE_MISMATCH	0xC0000B0B00000000ULL
 #define TDX_OPERAND_BUSY	0x8000020000000000ULL
 #define TDX_OPERAND_INVALID	0xC000010000000000ULL
-/* Operand IDs the TDX module reports in the low bits of a status. */
-#define TDX_OPERAND_ID_RCX	0x01ULL
-#define TDX_OPERAND_ID_SEPT	0x92ULL
+/*
+ * Operand IDs the TDX module reports in the low bits of a status. Newer
+ * kernels (7.3 does) define them, TDX_OPERAND_BUSY and TDX_OPERAND_INVALID
+ * in <asm/shared/tdx_errno.h> too: spelled exactly as there, so that either
+ * header may come first without a redefinition.
+ */
+#define TDX_OPERAND_ID_RCX	0x01
+#define TDX_OPERAND_ID_SEPT	0x92
 /* ATTR.WR: L2 VM1 (VTL0) attributes in RDX bits 16-31, mask in R8. */
 #define TDX_L2_ATTR_R		BIT(0)
 #define TDX_L2_ATTR_W		BIT(1)
