@@ -61,6 +61,24 @@ static void zero_pages(struct cvm_range *r, u64 gpn, u64 npages)
 }
 
 /*
+ * Record the rights the platform left on @done freshly accepted pages: VTL0
+ * has @grant on the first @granted, nothing on the rest; VTL1 has nothing
+ * (where one mask binds both, the VTL0 record is VTL1's too).
+ */
+static int record_rights(struct cvm_range *r, u64 gpn, u64 done, u64 granted, u32 grant)
+{
+	int ret = 0;
+
+	if (granted)
+		ret = cvm_set_page_rights(r, gpn, granted, 0, grant);
+	if (!ret && done > granted)
+		ret = cvm_set_page_rights(r, gpn + granted, done - granted, 0, 0);
+	if (!ret && done && !cvm_platform()->one_mask)
+		ret = cvm_set_page_rights(r, gpn, done, 1, 0);
+	return ret;
+}
+
+/*
  * Accept one run of unaccepted pages, in platform order, and record exactly
  * what happened. Returns the number of pages now private.
  */
@@ -69,41 +87,49 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
 	struct cvm_span span = cvm_range_span(r, gpn, npages);
+	u32 grant = ctx->grant ? HV_MAP_GPA_ALL : 0;
 	/*
 	 * The grant is not stoppable: pages this run accepted must not stay
 	 * private without the rights the caller asked for.
 	 */
-	struct cvm_plat_result res = { .stop = ctx->stop }, grant = {};
-	u64 start = ktime_get_ns(), done, fail, status;
-	int err;
+	struct cvm_plat_result res = { .stop = ctx->stop }, gres = {};
+	u64 start = ktime_get_ns(), done, fail, status, granted;
+	int err, rec;
 
-	err = ops->accept(&span, &res);
+	err = ops->accept(&span, grant, &res);
 	done = res.done;
 	fail = gpn + done;
 	status = res.status;
+	granted = ops->grants_with_accept ? res.granted : 0;
 	if (done && ctx->zero)
 		zero_pages(r, gpn, done);
-	if (done && ctx->grant) {
+	if (done && grant && !ops->grants_with_accept) {
 		struct cvm_span ok = cvm_range_span(r, gpn, done);
-		int gerr = ops->set_rights(&ok, 0, HV_MAP_GPA_ALL, &grant);
+		int gerr = ops->set_rights(&ok, 0, grant, &gres);
 
-		/* Rights granted to a prefix only: record exactly that prefix. */
-		if (grant.done)
-			cvm_set_page_rights(r, gpn, grant.done, 0, HV_MAP_GPA_ALL);
+		granted = gres.done;
 		if (gerr && !err) {
 			err = gerr;
-			fail = gpn + grant.done;
-			status = grant.status;
+			fail = gpn + gres.done;
+			status = gres.status;
 		}
+	}
+	if (!grant)
+		granted = done;
+	rec = record_rights(r, gpn, done, granted, grant);
+	if (rec && !err) {
+		err = rec;
+		fail = gpn;
+		status = 0;
 	}
 	down_write(&r->map_lock);
 	cvm_set_page_state(r, gpn, done, CVM_PS_PRIVATE);
 	up_write(&r->map_lock);
 	cvm_stats_op(CVM_STAT_ACCEPT, &res, ktime_get_ns() - start);
-	cvm_stats_op(CVM_STAT_RIGHTS, &grant, 0);
+	cvm_stats_op(CVM_STAT_RIGHTS, &gres, 0);
 
 	out->done += done;
-	out->plat.calls += res.calls + grant.calls;
+	out->plat.calls += res.calls + gres.calls;
 	out->plat.fallbacks += res.fallbacks;
 	for (int i = 0; i < CVM_PSIZE_NR; i++)
 		out->plat.pages[i] += res.pages[i];

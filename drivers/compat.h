@@ -8,6 +8,7 @@
 #define CVM_VTLMEM_COMPAT_H
 
 #include <linux/err.h>
+#include <linux/io.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/version.h>
@@ -75,6 +76,23 @@ static inline void cvm_memunmap_pages(struct dev_pagemap *pgmap)
 {
 }
 #endif
+
+/*
+ * The kernel alias of VTL0 memory that PVALIDATE, RMPADJUST and zeroing go
+ * through must map it encrypted (private). memremap(MEMREMAP_WB) of memory
+ * that is not System RAM maps it decrypted on CoCo guests before 6.15
+ * (commit 81256a50aa0f) and ignores MEMREMAP_ENC there; ioremap_encrypted()
+ * maps write-back and encrypted on every supported kernel.
+ */
+static inline void *cvm_map_encrypted(u64 gpa, u64 len)
+{
+	return (__force void *)ioremap_encrypted(gpa, len);
+}
+
+static inline void cvm_unmap_encrypted(void *va)
+{
+	iounmap((__force void __iomem *)va);
+}
 
 /*
  * For transport_hyperv.c, the one file that includes <asm/mshyperv.h>

@@ -29,6 +29,7 @@ struct cvm_vtlmem {
 extern struct cvm_vtlmem cvm;
 
 const char *cvm_isolation_name(enum cvm_vtlmem_isolation isolation);
+bool cvm_backend_is_lower_vtl_ram(u64 gpa, u64 len);
 
 int cvm_device_init(void);
 void cvm_device_exit(void);

@@ -137,6 +137,7 @@ static int hv_rep_loop(u16 code, hv_fill_fn fill, const void *arg, u64 first, u3
 struct accept_args {
 	u64 gpn;
 	u32 attributes;
+	u16 vtl_permission_set[2];
 };
 
 static void fill_accept(void *input, const void *arg, u64 first, u32 n)
@@ -147,6 +148,8 @@ static void fill_accept(void *input, const void *arg, u64 first, u32 n)
 	memset(in, 0, sizeof(*in));
 	in->partition_id = HV_PARTITION_ID_SELF;
 	in->attributes = a->attributes;
+	in->vtl_permission_set[0] = a->vtl_permission_set[0];
+	in->vtl_permission_set[1] = a->vtl_permission_set[1];
 	in->gpn_base = a->gpn + first;
 }
 
@@ -188,45 +191,36 @@ static int hv_batched(u16 code, u64 total, u32 per_call, hv_fill_fn fill, const 
 	return 0;
 }
 
-/* Contiguous page runs: the rep count is the page count, no list. */
-static int hv_run_calls(u16 code, u64 gpn, u64 npages, u32 attributes,
-			struct cvm_hv_result *res)
-{
-	struct accept_args a = { gpn, attributes };
-
-	return hv_batched(code, npages, HV_REP_MAX, fill_accept, &a, res);
-}
-
 /**
  * cvm_hv_accept() - HvCallAcceptGpaPages over a contiguous run
  * @gpn: first page
- * @npages: pages, any number: split into calls of at most 4095 reps
- * @attributes: HV_ACCEPT_* attributes word
+ * @npages: pages, any number: split into calls of %HV_ACCEPT_REP_MAX
+ * @vtl2_mask: the initial protection mask VTL2 imposes on the lower VTLs
+ *	(HV_MAP_GPA_* rights), or a negative value for the partition's
+ *	default mask
  * @res: progress and the failing status
  *
+ * The rep count is the page count; the input is the 24-byte header alone.
  * May sleep between calls.
  *
  * Return: 0, -EIO (the hypervisor refused @res->status at page
  * @gpn + @res->done), -EPROTO (the hypervisor contradicted itself),
  * -ETIMEDOUT (it never made progress) or -EINTR (@res->stop).
  */
-int cvm_hv_accept(u64 gpn, u64 npages, u32 attributes, struct cvm_hv_result *res)
+int cvm_hv_accept(u64 gpn, u64 npages, int vtl2_mask, struct cvm_hv_result *res)
 {
-	return hv_run_calls(HVCALL_ACCEPT_GPA_PAGES, gpn, npages, attributes, res);
-}
+	struct accept_args a = {
+		.gpn = gpn,
+		.attributes = FIELD_PREP(HV_ACCEPT_MEMORY_TYPE, HV_ACCEPT_MEMORY_RAM) |
+			      FIELD_PREP(HV_ACCEPT_VISIBILITY, HV_VISIBILITY_PRIVATE),
+	};
 
-/**
- * cvm_hv_unaccept() - HvCallUnacceptGpaPages over a contiguous run
- * @gpn: first page
- * @npages: pages
- * @res: progress and the failing status
- *
- * Return: as cvm_hv_accept().
- */
-int cvm_hv_unaccept(u64 gpn, u64 npages, struct cvm_hv_result *res)
-{
-	return hv_run_calls(HVCALL_UNACCEPT_GPA_PAGES, gpn, npages,
-			    FIELD_PREP(HV_ACCEPT_MEMORY_TYPE, HV_ACCEPT_MEMORY_RAM), res);
+	if (vtl2_mask >= 0) {
+		a.attributes |= FIELD_PREP(HV_ACCEPT_VTL_SET, BIT(2));
+		a.vtl_permission_set[2 - 1] = vtl2_mask;
+	}
+	return hv_batched(HVCALL_ACCEPT_GPA_PAGES, npages, HV_ACCEPT_REP_MAX, fill_accept,
+			  &a, res);
 }
 
 static u64 gpn_at(const struct cvm_gpn_list *list, u64 i)
@@ -280,21 +274,24 @@ int cvm_hv_set_visibility(const struct cvm_gpn_list *list, u32 visibility,
 }
 
 /**
- * cvm_hv_protect() - HvCallModifyVtlProtectionMask
+ * cvm_hv_protect() - HvCallModifyVtlProtectionMask on VTL2's own mask
  * @list: the pages, batched 510 per call
- * @vtl: target VTL, lower than the caller's
- * @rights: HV_MAP_GPA_* rights @vtl gets
+ * @rights: HV_MAP_GPA_* rights the mask leaves the lower VTLs
  * @res: progress and the failing status; @res->done indexes @list
+ *
+ * The target names the VTL whose mask is set, and a mask restricts every
+ * VTL below it: VTL2 names itself (%HV_INPUT_VTL_CURRENT), and its mask
+ * binds VTL0 and VTL1 alike. Target VTL0 does not exist; VTL1's own mask
+ * belongs to VTL1.
  *
  * Return: as cvm_hv_accept().
  */
-int cvm_hv_protect(const struct cvm_gpn_list *list, u8 vtl, u32 rights,
-		   struct cvm_hv_result *res)
+int cvm_hv_protect(const struct cvm_gpn_list *list, u32 rights, struct cvm_hv_result *res)
 {
 	struct hv_modify_protection_input hdr = {
 		.partition_id = HV_PARTITION_ID_SELF,
 		.map_flags = rights,
-		.target_vtl = FIELD_PREP(HV_INPUT_VTL_TARGET, vtl) | HV_INPUT_VTL_USE_TARGET,
+		.target_vtl = HV_INPUT_VTL_CURRENT,
 	};
 
 	return hv_list_calls(HVCALL_MODIFY_VTL_PROTECTION_MASK, list, &hdr, res);

@@ -43,11 +43,9 @@ void cvm_hv_init(const struct cvm_transport *transport);
 void cvm_hv_exit(void);
 const struct cvm_transport *cvm_hv_transport(void);
 
-int cvm_hv_accept(u64 gpn, u64 npages, u32 attributes, struct cvm_hv_result *res);
-int cvm_hv_unaccept(u64 gpn, u64 npages, struct cvm_hv_result *res);
+int cvm_hv_accept(u64 gpn, u64 npages, int vtl2_mask, struct cvm_hv_result *res);
 int cvm_hv_set_visibility(const struct cvm_gpn_list *list, u32 visibility,
 			  struct cvm_hv_result *res);
-int cvm_hv_protect(const struct cvm_gpn_list *list, u8 vtl, u32 rights,
-		   struct cvm_hv_result *res);
+int cvm_hv_protect(const struct cvm_gpn_list *list, u32 rights, struct cvm_hv_result *res);
 
 #endif /* CVM_VTLMEM_HVCALL_H */

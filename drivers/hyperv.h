@@ -15,7 +15,13 @@ struct cvm_transport;
 #if IS_ENABLED(CONFIG_HYPERV)
 int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation,
 		     const struct cvm_transport **transport);
+bool cvm_hyperv_is_lower_vtl_ram(u64 gpa, u64 len);
 #else
+static inline bool cvm_hyperv_is_lower_vtl_ram(u64 gpa, u64 len)
+{
+	return false;
+}
+
 static inline int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation,
 				   const struct cvm_transport **transport)
 {

@@ -79,6 +79,20 @@ static int choose_backend(void)
 	return cvm_hyperv_probe(&cvm.isolation, &hyperv_transport);
 }
 
+/**
+ * cvm_backend_is_lower_vtl_ram() - may [@gpa, @gpa + @len) be registered?
+ * @gpa: first address
+ * @len: bytes
+ *
+ * Return: whether the backend describes the span as the lower VTLs' RAM.
+ */
+bool cvm_backend_is_lower_vtl_ram(u64 gpa, u64 len)
+{
+	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM)
+		return cvm_sim_is_ram(gpa, len);
+	return cvm_hyperv_is_lower_vtl_ram(gpa, len);
+}
+
 /* The hypervisor below us: simulated, or the kernel's own Hyper-V path. */
 static int start_hypervisor(void)
 {

@@ -5,6 +5,7 @@
  * (non-isolated, VBS).
  */
 #include <linux/bitfield.h>
+#include <linux/errno.h>
 #include <linux/sizes.h>
 
 #include "cvm_vtlmem.h"
@@ -60,36 +61,15 @@ int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
 }
 
 /**
- * cvm_platform_hv_rights() - lower-VTL rights through
- *	HvCallModifyVtlProtectionMask
- * @span: pages to change
- * @vtl: target VTL (0 or 1)
- * @rights: HV_MAP_GPA_* rights
- * @res: progress
- *
- * Return: as the hypercall layer.
- */
-int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
-			   struct cvm_plat_result *res)
-{
-	struct cvm_gpn_list list = { .base = span->gpn, .count = span->npages };
-	struct cvm_hv_result hv = { .stop = res->stop };
-	int ret;
-
-	ret = cvm_hv_protect(&list, vtl, rights, &hv);
-	take_hv_result(res, &hv);
-	return ret;
-}
-
-/**
- * cvm_platform_hv_rights_list() - lower-VTL rights of scattered pages, 510
- *	per HvCallModifyVtlProtectionMask
+ * cvm_platform_hv_rights_list() - VTL2's protection mask over scattered
+ *	pages, 510 per HvCallModifyVtlProtectionMask
  * @list: pages to change
- * @vtl: target VTL (0 or 1)
+ * @vtl: 0: the mask binds VTL0 and VTL1 alike; VTL1's own mask (which
+ *	would bind VTL0 alone) is VTL1's to set, so 1 is -EOPNOTSUPP
  * @rights: HV_MAP_GPA_* rights
  * @res: progress, indexed like @list
  *
- * Return: as the hypercall layer.
+ * Return: as the hypercall layer, or -EOPNOTSUPP.
  */
 int cvm_platform_hv_rights_list(const struct cvm_gpn_list *list, u8 vtl, u32 rights,
 				struct cvm_plat_result *res)
@@ -97,31 +77,68 @@ int cvm_platform_hv_rights_list(const struct cvm_gpn_list *list, u8 vtl, u32 rig
 	struct cvm_hv_result hv = { .stop = res->stop };
 	int ret;
 
-	ret = cvm_hv_protect(list, vtl, rights, &hv);
+	if (vtl != 0)
+		return -EOPNOTSUPP;
+	ret = cvm_hv_protect(list, rights, &hv);
 	take_hv_result(res, &hv);
 	return ret;
 }
 
-/* Non-isolated: memory is usable as it is; only protections exist. */
-static int none_accept(const struct cvm_span *span, struct cvm_plat_result *res)
+/**
+ * cvm_platform_hv_rights() - VTL2's protection mask over a span
+ * @span: pages to change
+ * @vtl: as cvm_platform_hv_rights_list()
+ * @rights: HV_MAP_GPA_* rights
+ * @res: progress
+ *
+ * Return: as cvm_platform_hv_rights_list().
+ */
+int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
+			   struct cvm_plat_result *res)
+{
+	struct cvm_gpn_list list = { .base = span->gpn, .count = span->npages };
+
+	return cvm_platform_hv_rights_list(&list, vtl, rights, res);
+}
+
+/**
+ * cvm_platform_no_unaccept() - unaccept where the guest has no step
+ * @span: pages
+ * @res: progress: all of them
+ *
+ * Return: 0.
+ */
+int cvm_platform_no_unaccept(const struct cvm_span *span, struct cvm_plat_result *res)
 {
 	res->done = span->npages;
-	res->pages[CVM_PSIZE_4K] += span->npages;
 	return 0;
 }
 
-static int none_unaccept(const struct cvm_span *span, struct cvm_plat_result *res)
+/*
+ * Non-isolated: memory is usable as it is, and VTL0 holds every right
+ * unless VTL2's mask takes some: a grant of fewer rights sets the mask.
+ */
+static int none_accept(const struct cvm_span *span, u32 grant, struct cvm_plat_result *res)
 {
-	res->done = span->npages;
-	return 0;
+	int ret = 0;
+
+	if (grant != HV_MAP_GPA_ALL)
+		ret = cvm_platform_hv_rights(span, 0, grant, res);
+	res->done = ret ? res->done : span->npages;
+	res->granted = res->done;
+	return ret;
 }
 
 const struct cvm_platform_ops cvm_platform_none = {
 	.isolation = CVM_VTLMEM_ISOLATION_NONE,
 	.zeroes_on_accept = false,
 	.page_sizes = SZ_4K,
+	.keeps_acceptance = true,
 	.rights_by_list = true,
+	.one_mask = true,
+	.grants_with_accept = true,
+	.shared_keeps_rights = true,
 	.accept = none_accept,
-	.unaccept = none_unaccept,
+	.unaccept = cvm_platform_no_unaccept,
 	.set_rights = cvm_platform_hv_rights,
 };

@@ -23,6 +23,10 @@ struct cvm_gpn_list;
  *	0-3, VTL1 in bits 4-7); SNP re-applies them to the pages of a 2 MiB
  *	unit it has to split, whose re-validation drops them
  * @owner: argument of @rights
+ * @own_gpn: first page of what @kva's mapping covers and the operation
+ *	owns (its range, whose units it claimed); with @own_npages 0, the
+ *	span itself. A 2 MiB unit is split only inside it.
+ * @own_npages: pages from @own_gpn
  */
 struct cvm_span {
 	u64 gpn;
@@ -30,6 +34,8 @@ struct cvm_span {
 	void *kva;
 	u32 (*rights)(void *owner, u64 gpn);
 	void *owner;
+	u64 own_gpn;
+	u64 own_npages;
 };
 
 /* Page sizes, as indexes into cvm_plat_result.pages. */
@@ -44,6 +50,9 @@ enum cvm_psize { CVM_PSIZE_4K, CVM_PSIZE_2M, CVM_PSIZE_1G, CVM_PSIZE_NR };
  * @calls: hypercalls and instructions issued
  * @pages: pages completed per page size (in 4 KiB pages)
  * @fallbacks: large units retried at a smaller size
+ * @granted: with cvm_platform_ops.grants_with_accept, the pages from the
+ *	start that also got the grant (at most @done; the rest of @done are
+ *	accepted with no lower-VTL rights)
  * @stop: in: if set and it reads true, the operation stops before its next
  *	call or instruction with -EINTR, progress exact
  */
@@ -53,6 +62,7 @@ struct cvm_plat_result {
 	u64 calls;
 	u64 pages[CVM_PSIZE_NR];
 	u64 fallbacks;
+	u64 granted;
 	const bool *stop;
 };
 
@@ -67,14 +77,27 @@ static inline bool cvm_plat_stopped(const struct cvm_plat_result *res)
  * @zeroes_on_accept: accepted pages read as zero without our help
  * @page_sizes: bit mask of the sizes it accepts at (SZ_4K | ...)
  * @keeps_acceptance: unaccept is a no-op (the host takes pages away by
- *	converting them), so a page the host refused to convert is still
- *	accepted and private
+ *	converting them, or, on VBS, a page is shared while still accepted),
+ *	so a page the host refused to convert is still accepted and private
  * @rights_by_list: rights are a GPN-list hypercall (cvm_platform_hv_rights_list()
  *	covers scattered pages in one call) rather than per-page instructions
+ * @one_mask: lower-VTL rights are one protection mask, VTL2's, that binds
+ *	VTL0 and VTL1 alike (HvCallModifyVtlProtectionMask: non-isolated and
+ *	VBS); @set_rights takes VTL0 and sets both
+ * @grants_with_accept: @accept gives VTL0 its rights itself (VBS: with the
+ *	accept hypercall; TDX: ATTR.WR paired with each accept, at its level);
+ *	elsewhere the caller zeroes, then grants with @set_rights
+ * @zeroes_before_share: the host reads a shared page's old contents in
+ *	plaintext (VBS): zero it before it goes shared
+ * @revokes_before_unaccept: every lower VTL's rights must go before
+ *	acceptance is given up, since re-validation does not reset them (SNP)
+ * @shared_keeps_rights: a shared page keeps its acceptance and the lower
+ *	VTLs' rights (VBS); elsewhere it has neither
  * @revalidates_units: changing part of a 2 MiB unit accepted at 2 MiB
  *	re-validates the whole unit at 4 KiB, leaving its other pages
  *	unusable meanwhile (SNP): faults on the unit must wait
- * @accept: accept @span (every page unaccepted and private) for VTL0
+ * @accept: accept @span (every page unaccepted and private) for VTL0; with
+ *	@grants_with_accept, VTL0 gets @grant (HV_MAP_GPA_* rights) with it
  * @unaccept: give up acceptance of @span (before it goes host-visible)
  * @set_rights: set the rights lower VTL @vtl has on the accepted @span
  * @set_visibility: change host visibility; NULL where the platform has no
@@ -91,8 +114,13 @@ struct cvm_platform_ops {
 	u32 page_sizes;
 	bool keeps_acceptance;
 	bool rights_by_list;
+	bool one_mask;
+	bool grants_with_accept;
+	bool zeroes_before_share;
+	bool revokes_before_unaccept;
+	bool shared_keeps_rights;
 	bool revalidates_units;
-	int (*accept)(const struct cvm_span *span, struct cvm_plat_result *res);
+	int (*accept)(const struct cvm_span *span, u32 grant, struct cvm_plat_result *res);
 	int (*unaccept)(const struct cvm_span *span, struct cvm_plat_result *res);
 	int (*set_rights)(const struct cvm_span *span, u8 vtl, u32 rights,
 			  struct cvm_plat_result *res);
@@ -112,5 +140,6 @@ int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,
 			   struct cvm_plat_result *res);
 int cvm_platform_hv_rights_list(const struct cvm_gpn_list *list, u8 vtl, u32 rights,
 				struct cvm_plat_result *res);
+int cvm_platform_no_unaccept(const struct cvm_span *span, struct cvm_plat_result *res);
 
 #endif /* CVM_VTLMEM_PLATFORM_H */

@@ -8,6 +8,11 @@
  * A PVALIDATE that reports "no update" is an error: the page was already in
  * the state we were moving it to, which is what a hypervisor remapping a
  * validated page behind our back looks like.
+ *
+ * A 2 MiB PVALIDATE or RMPADJUST takes a 2 MiB-aligned virtual address as
+ * well as a 2 MiB-aligned GPA (OpenHCL's boot shim asserts it); where the
+ * kernel alias is not so aligned the unit is done at 4 KiB. The alias must
+ * map the pages encrypted (the caller's).
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -88,6 +93,19 @@ static int snp_restore_rights(const struct cvm_span *span, u64 gpn, void *va,
 	return 0;
 }
 
+/*
+ * Splitting re-validates the whole unit through the span's mapping, so the
+ * unit must lie inside what the operation owns and maps: a unit that
+ * straddles two ranges (say, a boot-accepted head) is not split.
+ */
+static bool snp_unit_owned(const struct cvm_span *span, u64 unit)
+{
+	u64 first = span->own_npages ? span->own_gpn : span->gpn;
+	u64 n = span->own_npages ?: span->npages;
+
+	return unit >= first && unit + UNIT_PAGES <= first + n;
+}
+
 static int snp_split_unit(const struct cvm_span *span, u64 gpn, void *va,
 			  struct cvm_plat_result *res)
 {
@@ -96,6 +114,8 @@ static int snp_split_unit(const struct cvm_span *span, u64 gpn, void *va,
 	u64 i;
 	int ret;
 
+	if (!snp_unit_owned(span, unit) || !IS_ALIGNED((unsigned long)uva, SZ_2M))
+		return SNP_RETRY_SMALLER;
 	ret = snp_pvalidate(unit, uva, true, false, res);
 	if (ret)
 		return ret > 0 ? -EPROTO : ret;
@@ -145,7 +165,8 @@ static int snp_walk(const struct cvm_span *span, snp_op_fn op, u64 arg,
 		if (cvm_plat_stopped(res))
 			return -EINTR;
 		cond_resched();
-		if (IS_ALIGNED(gpn, UNIT_PAGES) && span->npages - i >= UNIT_PAGES) {
+		if (IS_ALIGNED(gpn, UNIT_PAGES) && span->npages - i >= UNIT_PAGES &&
+		    IS_ALIGNED((unsigned long)va, SZ_2M)) {
 			ret = op(gpn, va, true, arg, res);
 			if (!ret) {
 				res->pages[CVM_PSIZE_2M] += UNIT_PAGES;
@@ -171,7 +192,7 @@ static int snp_walk(const struct cvm_span *span, snp_op_fn op, u64 arg,
 	return 0;
 }
 
-static int snp_accept(const struct cvm_span *span, struct cvm_plat_result *res)
+static int snp_accept(const struct cvm_span *span, u32 grant, struct cvm_plat_result *res)
 {
 	return snp_walk(span, snp_pvalidate, true, false, res);
 }
@@ -192,6 +213,7 @@ static int snp_set_rights(const struct cvm_span *span, u8 vtl, u32 rights,
 const struct cvm_platform_ops cvm_platform_snp = {
 	.isolation = CVM_VTLMEM_ISOLATION_SNP,
 	.zeroes_on_accept = false,
+	.revokes_before_unaccept = true,
 	.revalidates_units = true,
 	.page_sizes = SZ_4K | SZ_2M,
 	.accept = snp_accept,

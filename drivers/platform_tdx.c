@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Intel TDX with TD partitioning: the paravisor is the L1 TD and VTL0 an L2
- * VM. Acceptance is TDG.MEM.PAGE.ACCEPT at 1 GiB, 2 MiB or 4 KiB, each
- * falling back to the next size on PAGE_SIZE_MISMATCH; rights are
- * TDG.MEM.PAGE.ATTR.WR on the L2 VM that runs the VTL. The TDX module zeroes
- * what it accepts. ALREADY_ACCEPTED is an error; OPERAND_BUSY is retried.
+ * VM. Acceptance is TDG.MEM.PAGE.ACCEPT as Linux's tdx_accept_memory()
+ * does it: 1 GiB only where aligned, then 2 MiB, then 4 KiB, falling back
+ * on any error. Current TDX modules accept only 4 KiB and 2 MiB pages
+ * dynamically, so a refused 1 GiB accept is remembered for the module's
+ * lifetime (one wasted call, not one per GiB). VTL0's rights are
+ * TDG.MEM.PAGE.ATTR.WR on L2 VM 1 at the level the page was accepted at,
+ * paired with each accept as OpenHCL does (tdcall accept_pages); VTL1's
+ * are L2 VM 2. The TDX module zeroes what it accepts. ALREADY_ACCEPTED is
+ * an error; the OPERAND_BUSY family is retried.
+ *
+ * Giving a page up needs no guest step: the host converts it. A TD with
+ * TDX Connect would need TDG.MEM.PAGE.RELEASE first; the real backend
+ * refuses to load there (transport_hyperv.c).
  */
 #include <linux/mm.h>
 #include <linux/processor.h>
@@ -18,6 +27,11 @@
 
 /* Contention on the secure EPT is brief; a stuck page is an error. */
 #define TDX_BUSY_RETRIES	1000
+/* The OPERAND_BUSY family: 0x8000_02xx (x86defs TdCallResultCode). */
+#define TDX_BUSY_MASK		0xFFFFFF0000000000ULL
+
+/* Set once a 1 GiB accept of unaccepted memory failed: never tried again. */
+static bool tdx_no_1g;
 
 struct tdx_op {
 	u64 leaf;
@@ -40,16 +54,33 @@ static u64 tdx_call(const struct tdx_op *op, u64 gpn, int level,
 		res->calls++;
 		st = cvm_hv_transport()->tdcall(op->leaf, (gpn << PAGE_SHIFT) | level,
 						op->rdx, op->r8);
-		if ((st & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
+		if ((st & TDX_BUSY_MASK) != TDX_OPERAND_BUSY)
 			return st & TDX_STATUS_MASK;
 		cpu_relax();
 	} while (++tries < TDX_BUSY_RETRIES);
 	return TDX_OPERAND_BUSY;
 }
 
-/* One naturally aligned region of @level, smaller levels on mismatch. */
+static struct tdx_op tdx_attr_wr(u8 vtl, u32 rights)
+{
+	unsigned int shift = TDX_L2_VM_SHIFT(TDX_L2_VM_OF_VTL(vtl));
+
+	return (struct tdx_op){
+		.leaf = TDG_MEM_PAGE_ATTR_WR,
+		.rdx = (u64)((rights & TDX_L2_ATTR_RIGHTS) | TDX_L2_ATTR_VALID) << shift,
+		.r8 = (u64)TDX_L2_ATTR_RIGHTS << shift,
+	};
+}
+
+/*
+ * One naturally aligned region of @level; @pair, if set, follows each
+ * success at the same level (ATTR.WR after ACCEPT). @fallback: which
+ * failures of a large level are retried a level smaller (accept: any, as
+ * Linux does; ATTR.WR: PAGE_SIZE_MISMATCH, the page's level differs).
+ */
 static int tdx_region(const struct cvm_span *span, const struct tdx_op *op,
-		      u64 i, int level, struct cvm_plat_result *res)
+		      const struct tdx_op *pair, bool any_fallback, u64 i, int level,
+		      struct cvm_plat_result *res)
 {
 	u64 n = tdx_level_pages(level), j, st;
 	int ret;
@@ -58,14 +89,25 @@ static int tdx_region(const struct cvm_span *span, const struct tdx_op *op,
 	if (st == TDX_STATUS_SUCCESS) {
 		res->pages[level] += n;
 		res->done = i + n;
+		if (!pair)
+			return 0;
+		st = tdx_call(pair, span->gpn + i, level, res);
+		if (st != TDX_STATUS_SUCCESS) {
+			res->status = st;
+			return -EIO;	/* accepted, not granted: @granted says so */
+		}
+		res->granted = i + n;
 		return 0;
 	}
-	if (st == TDX_PAGE_SIZE_MISMATCH && level > TDX_LEVEL_4K) {
+	if (level > TDX_LEVEL_4K && (any_fallback || st == TDX_PAGE_SIZE_MISMATCH)) {
+		/* Only unaccepted memory is accepted: a refusal is the size's. */
+		if (level == TDX_LEVEL_1G && op->leaf == TDG_MEM_PAGE_ACCEPT)
+			WRITE_ONCE(tdx_no_1g, true);
 		res->fallbacks++;
 		for (j = 0; j < n; j += n / 512) {
 			if (cvm_plat_stopped(res))
 				return -EINTR;
-			ret = tdx_region(span, op, i + j, level - 1, res);
+			ret = tdx_region(span, op, pair, any_fallback, i + j, level - 1, res);
 			if (ret)
 				return ret;
 		}
@@ -76,12 +118,12 @@ static int tdx_region(const struct cvm_span *span, const struct tdx_op *op,
 }
 
 static int tdx_walk(const struct cvm_span *span, const struct tdx_op *op,
-		    struct cvm_plat_result *res)
+		    const struct tdx_op *pair, bool any_fallback, struct cvm_plat_result *res)
 {
 	u64 i = 0;
 
 	while (i < span->npages) {
-		int level = TDX_LEVEL_1G;
+		int level = READ_ONCE(tdx_no_1g) ? TDX_LEVEL_2M : TDX_LEVEL_1G;
 		int ret;
 
 		if (cvm_plat_stopped(res))
@@ -91,7 +133,7 @@ static int tdx_walk(const struct cvm_span *span, const struct tdx_op *op,
 		       (!IS_ALIGNED(span->gpn + i, tdx_level_pages(level)) ||
 			span->npages - i < tdx_level_pages(level)))
 			level--;
-		ret = tdx_region(span, op, i, level, res);
+		ret = tdx_region(span, op, pair, any_fallback, i, level, res);
 		if (ret)
 			return ret;
 		i += tdx_level_pages(level);
@@ -99,31 +141,20 @@ static int tdx_walk(const struct cvm_span *span, const struct tdx_op *op,
 	return 0;
 }
 
-static int tdx_accept(const struct cvm_span *span, struct cvm_plat_result *res)
+static int tdx_accept(const struct cvm_span *span, u32 grant, struct cvm_plat_result *res)
 {
 	static const struct tdx_op accept = { .leaf = TDG_MEM_PAGE_ACCEPT };
+	struct tdx_op attr_wr = tdx_attr_wr(0, grant);
 
-	return tdx_walk(span, &accept, res);
-}
-
-/* The host takes a page away by converting it; the guest has no step. */
-static int tdx_unaccept(const struct cvm_span *span, struct cvm_plat_result *res)
-{
-	res->done = span->npages;
-	return 0;
+	return tdx_walk(span, &accept, grant ? &attr_wr : NULL, true, res);
 }
 
 static int tdx_set_rights(const struct cvm_span *span, u8 vtl, u32 rights,
 			  struct cvm_plat_result *res)
 {
-	unsigned int shift = TDX_L2_VM_SHIFT(TDX_L2_VM_OF_VTL(vtl));
-	struct tdx_op attr_wr = {
-		.leaf = TDG_MEM_PAGE_ATTR_WR,
-		.rdx = (u64)((rights & TDX_L2_ATTR_RIGHTS) | TDX_L2_ATTR_VALID) << shift,
-		.r8 = (u64)TDX_L2_ATTR_RIGHTS << shift,
-	};
+	struct tdx_op attr_wr = tdx_attr_wr(vtl, rights);
 
-	return tdx_walk(span, &attr_wr, res);
+	return tdx_walk(span, &attr_wr, NULL, false, res);
 }
 
 const struct cvm_platform_ops cvm_platform_tdx = {
@@ -131,8 +162,9 @@ const struct cvm_platform_ops cvm_platform_tdx = {
 	.zeroes_on_accept = true,
 	.page_sizes = SZ_4K | SZ_2M | SZ_1G,
 	.keeps_acceptance = true,
+	.grants_with_accept = true,
 	.accept = tdx_accept,
-	.unaccept = tdx_unaccept,
+	.unaccept = cvm_platform_no_unaccept,
 	.set_rights = tdx_set_rights,
 	.set_visibility = cvm_platform_hv_visibility,
 };

@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VBS isolation: the hypervisor is the isolation. Accept and unaccept are
- * rep hypercalls over contiguous runs (4095 pages a call), rights and
- * visibility are GPN-list hypercalls (510 a call). The hypervisor zeroes
- * what it accepts.
+ * VBS isolation: the hypervisor is the isolation. Accepting is a rep
+ * hypercall over a contiguous run (509 pages a call, as OpenHCL sends);
+ * the pages come out zeroed with the partition's default protection mask
+ * (OpenHCL accepts VTL0 memory with an empty VTL set), and VTL2's own mask,
+ * which binds VTL0 and VTL1 alike, is the only lower-VTL right it sets
+ * (with the accept, or HvCallModifyVtlProtectionMask naming the current
+ * VTL, 510 GPNs a call).
+ *
+ * A page goes shared while still accepted ("On VBS, we need to accept the
+ * pages first before we move them to shared", underhill_mem init.rs):
+ * there is no unaccept step, and the host reads the page's old contents,
+ * so the caller zeroes it first. OpenHCL never issues
+ * HvCallUnacceptGpaPages; neither does this module.
  */
 #include <linux/bitfield.h>
 #include <linux/sizes.h>
@@ -12,30 +21,24 @@
 #include "hvcall.h"
 #include "platform.h"
 
-static int vbs_accept(const struct cvm_span *span, struct cvm_plat_result *res)
+/*
+ * All rights: the partition's default mask, which OpenHCL's boot loader
+ * configures to all rights (openhcl_boot, VsmPartitionConfig
+ * default_vtl_protection_mask), with an empty VTL set as OpenHCL accepts
+ * VTL0 memory. Fewer: VTL2's initial mask in the same call (VTL set bit 2,
+ * hvdef AcceptPagesAttributes), so no page is ever accepted with more.
+ */
+static int vbs_accept(const struct cvm_span *span, u32 grant, struct cvm_plat_result *res)
 {
-	u32 attributes = FIELD_PREP(HV_ACCEPT_MEMORY_TYPE, HV_ACCEPT_MEMORY_RAM) |
-			 FIELD_PREP(HV_ACCEPT_VISIBILITY, HV_VISIBILITY_PRIVATE);
 	struct cvm_hv_result hv = { .stop = res->stop };
 	int ret;
 
-	ret = cvm_hv_accept(span->gpn, span->npages, attributes, &hv);
+	ret = cvm_hv_accept(span->gpn, span->npages, grant == HV_MAP_GPA_ALL ? -1 : grant, &hv);
 	res->done = hv.done;
 	res->status = hv.status;
 	res->calls += hv.calls;
 	res->pages[CVM_PSIZE_4K] += hv.done;
-	return ret;
-}
-
-static int vbs_unaccept(const struct cvm_span *span, struct cvm_plat_result *res)
-{
-	struct cvm_hv_result hv = { .stop = res->stop };
-	int ret;
-
-	ret = cvm_hv_unaccept(span->gpn, span->npages, &hv);
-	res->done = hv.done;
-	res->status = hv.status;
-	res->calls += hv.calls;
+	res->granted = hv.done;
 	return ret;
 }
 
@@ -43,9 +46,14 @@ const struct cvm_platform_ops cvm_platform_vbs = {
 	.isolation = CVM_VTLMEM_ISOLATION_VBS,
 	.zeroes_on_accept = true,
 	.page_sizes = SZ_4K,
+	.keeps_acceptance = true,
 	.rights_by_list = true,
+	.one_mask = true,
+	.grants_with_accept = true,
+	.zeroes_before_share = true,
+	.shared_keeps_rights = true,
 	.accept = vbs_accept,
-	.unaccept = vbs_unaccept,
+	.unaccept = cvm_platform_no_unaccept,
 	.set_rights = cvm_platform_hv_rights,
 	.set_visibility = cvm_platform_hv_visibility,
 };

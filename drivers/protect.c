@@ -376,9 +376,12 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
  * The struct is copied back whenever the span was looked at (from -EPERM
  * on), so the caller learns exactly what changed.
  *
+ * Where the lower VTLs' rights are one mask, VTL2's (non-isolated, VBS),
+ * target VTL 0 sets that mask, and VTL1's rights change with VTL0's.
+ *
  * Return: 0; -EINVAL for non-zero flags, an unaligned or empty span, a
  * target VTL other than 0 or 1, or rights outside %CVM_VTLMEM_RIGHTS_ALL;
- * -EOVERFLOW if the span wraps; -ENOENT if no single registered range
+ * -EOPNOTSUPP for target VTL 1 where one mask binds both; -EOVERFLOW if the span wraps; -ENOENT if no single registered range
  * holds it; -EPERM if a page of it is unaccepted or quarantined (fail_gpa
  * names the first, done is 0, nothing changed); -EBUSY if a page of a
  * 2 MiB unit SNP must re-validate stayed referenced through GUP (fail_gpa,
@@ -403,6 +406,9 @@ long cvm_ioctl_protect(void __user *uarg)
 	ret = protect_check(&req);
 	if (ret)
 		return ret;
+	/* One mask, VTL2's, binds VTL0 and VTL1: VTL1's own belongs to VTL1. */
+	if (req.target_vtl == 1 && cvm_platform()->one_mask)
+		return -EOPNOTSUPP;
 	r = cvm_range_get(req.gpa >> PAGE_SHIFT, req.length >> PAGE_SHIFT);
 	if (IS_ERR(r))
 		return -ENOENT;
@@ -589,42 +595,29 @@ static void vtl2_remember(u64 first, u64 end)
 }
 
 /*
- * Take VTL0's rights on a piece, then VTL1's on what VTL0 lost; a page is
- * done once both are gone. On failure the report names the first page
- * left accessible to some lower VTL, with the status of the refusal.
+ * VTL2's own protection mask with no rights shuts VTL0 and VTL1 out of a
+ * piece in one pass (HvCallModifyVtlProtectionMask naming the current VTL,
+ * as OpenHCL's apply_vtl2_protections does). On failure the report names
+ * the first page left accessible, with the status of the refusal.
  */
 static void vtl2_piece(const struct vtl2_ext *p, const bool *stop, struct cvm_chunk *out)
 {
-	const struct cvm_platform_ops *ops = cvm_platform();
 	struct cvm_span span = { p->first, p->end - p->first, NULL };
-	struct cvm_plat_result r0 = { .stop = stop }, r1 = { .stop = stop };
+	struct cvm_plat_result res = { .stop = stop };
 	u64 start = ktime_get_ns();
-	int err0, err1 = 0;
+	int err;
 
-	err0 = ops->set_rights(&span, 0, 0, &r0);
-	span.npages = r0.done;
-	if (span.npages)
-		err1 = ops->set_rights(&span, 1, 0, &r1);
-	cvm_stats_op(CVM_STAT_RIGHTS, &r0, ktime_get_ns() - start);
-	if (span.npages)
-		cvm_stats_op(CVM_STAT_RIGHTS, &r1, 0);
-	if (r1.done)
-		vtl2_remember(p->first, p->first + r1.done);
-
-	out->done += r1.done;
-	chunk_add_plat(out, &r0);
-	chunk_add_plat(out, &r1);
-	if (!err0 && !err1)
-		return;
-	/* A real refusal outranks the other pass being told to stop. */
-	if (err1 && (err1 != -EINTR || !err0)) {
-		out->err = err1;
-		out->status = r1.status;
-	} else {
-		out->err = err0;
-		out->status = r0.status;
+	err = cvm_platform_hv_rights(&span, 0, 0, &res);
+	cvm_stats_op(CVM_STAT_RIGHTS, &res, ktime_get_ns() - start);
+	if (res.done)
+		vtl2_remember(p->first, p->first + res.done);
+	out->done += res.done;
+	chunk_add_plat(out, &res);
+	if (err) {
+		out->err = err;
+		out->status = res.status;
+		out->fail_gpn = p->first + res.done;
 	}
-	out->fail_gpn = p->first + r1.done;
 }
 
 static void vtl2_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_chunk *out)

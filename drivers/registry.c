@@ -17,10 +17,10 @@
 #include <linux/slab.h>
 
 #include "background.h"
+#include "compat.h"
 #include "cvm_vtlmem.h"
 #include "mapping.h"
 #include "registry.h"
-#include "sim.h"
 
 /*
  * registry_lock serialises adding, removing and looking up ranges: a lookup
@@ -159,15 +159,20 @@ u32 cvm_span_rights(void *range, u64 gpn)
  * @rights: HV_MAP_GPA_* rights
  *
  * Extents that only partly change are split; the other VTL's rights are
- * kept. May sleep.
+ * kept, except where one mask binds both (cvm_platform_ops.one_mask): there
+ * VTL0's record is VTL1's too. May sleep.
  *
  * Return: 0 or -ENOMEM.
  */
 int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights)
 {
-	unsigned int shift = vtl * 4;
+	u32 mask = 0xfU << (vtl * 4), bits = rights << (vtl * 4);
 	u64 end = gpn + npages;
 
+	if (cvm_platform()->one_mask) {
+		mask = 0xffU;
+		bits = rights | rights << 4;
+	}
 	while (gpn < end) {
 		MA_STATE(mas, &r->rights, gpn, gpn);
 		u64 last;
@@ -182,8 +187,7 @@ int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 		old = xa_to_value(mas_walk(&mas));
 		last = min_t(u64, mas.last, end - 1);
 		mas_set_range(&mas, gpn, last);
-		ret = mas_store_gfp(&mas, xa_mk_value((old & ~(0xfU << shift)) |
-						      (rights << shift)), GFP_KERNEL);
+		ret = mas_store_gfp(&mas, xa_mk_value((old & ~mask) | bits), GFP_KERNEL);
 		mas_unlock(&mas);
 		if (ret)
 			return ret;
@@ -364,7 +368,7 @@ static void range_free(struct cvm_range *r)
 	if (r->pgmap)
 		cvm_pages_destroy(r);
 	if (r->kva)
-		memunmap(r->kva);
+		cvm_unmap_encrypted(r->kva);
 	mtree_destroy(&r->rights);
 	kvfree(r->claimed);
 	kvfree(r->held);
@@ -373,20 +377,26 @@ static void range_free(struct cvm_range *r)
 	kfree(r);
 }
 
-/* Pages the boot loader accepted, or every page when nothing needs it. */
-static void range_init_state(struct cvm_range *r)
+/*
+ * Pages the boot loader accepted, or every page when nothing needs it, and
+ * the rights the lower VTLs have on them: where VTL2's one mask is the
+ * right (non-isolated, VBS), the partition's default, all rights, until
+ * VTL2 sets it (OpenHCL gives pre-accepted VBS memory no protection call);
+ * on SNP and TDX the boot loader accepted with VTL2-only permissions.
+ */
+static int range_init_state(struct cvm_range *r)
 {
 	bool accepted = (r->flags & CVM_VTLMEM_RANGE_ACCEPTED) ||
 			cvm.isolation == CVM_VTLMEM_ISOLATION_NONE;
-	/* Non-isolated: VTL0 reaches its memory until protected. */
-	u32 rights = cvm.isolation == CVM_VTLMEM_ISOLATION_NONE ? CVM_VTLMEM_RIGHTS_ALL : 0;
+	u32 rights = accepted && cvm_platform()->one_mask ?
+		     CVM_VTLMEM_RIGHTS_ALL | CVM_VTLMEM_RIGHTS_ALL << 4 : 0;
 
 	down_write(&r->map_lock);
 	cvm_set_page_state(r, r->gpn, r->npages,
 			   accepted ? CVM_PS_PRIVATE : CVM_PS_UNACCEPTED);
 	up_write(&r->map_lock);
-	mtree_store_range(&r->rights, r->gpn, r->gpn + r->npages - 1,
-			  xa_mk_value(rights), GFP_KERNEL);
+	return mtree_store_range(&r->rights, r->gpn, r->gpn + r->npages - 1,
+				 xa_mk_value(rights), GFP_KERNEL);
 }
 
 static struct cvm_range *range_alloc(const struct cvm_vtlmem_range *req)
@@ -412,7 +422,7 @@ static struct cvm_range *range_alloc(const struct cvm_vtlmem_range *req)
 	INIT_LIST_HEAD(&r->bg_link);
 	if (r->flags & CVM_VTLMEM_RANGE_LAZY)
 		r->bg_units = bitmap_zalloc(cvm_range_units(r), GFP_KERNEL);
-	r->kva = memremap(req->gpa, req->length, MEMREMAP_WB);
+	r->kva = cvm_map_encrypted(req->gpa, req->length);
 	if (!r->state || !r->claimed || !r->held || !r->kva ||
 	    ((r->flags & CVM_VTLMEM_RANGE_LAZY) && !r->bg_units)) {
 		range_free(r);
@@ -448,8 +458,11 @@ static int range_check(const struct cvm_vtlmem_range *req)
 	if (region_intersects(req->gpa, req->length, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return -EBUSY;
-	/* Only memory the hypervisor describes as the partition's RAM. */
-	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM && !cvm_sim_is_ram(req->gpa, req->length))
+	/* Page state must fit one allocation (2 bits a page). */
+	if (req->length >> PAGE_SHIFT > CVM_RANGE_MAX_PAGES)
+		return -E2BIG;
+	/* Only memory the hypervisor describes as the lower VTLs' RAM. */
+	if (!cvm_backend_is_lower_vtl_ram(req->gpa, req->length))
 		return -ENXIO;
 	return 0;
 }
@@ -461,7 +474,9 @@ static int range_check(const struct cvm_vtlmem_range *req)
  * Return: 0; -EINVAL for bad flags, kind, size or alignment; -EOVERFLOW if
  * the range wraps; -ERANGE beyond the physical address width; -ENODEV for
  * a NUMA node that is not online; -EBUSY if it intersects this kernel's
- * RAM; -ENXIO outside the partition's RAM; -EEXIST if it overlaps a
+ * RAM; -E2BIG over %CVM_RANGE_MAX_PAGES pages; -ENXIO outside the lower
+ * VTLs' RAM (MMIO, the shared alias above vTOM, or, simulated, outside
+ * sim_ram=); -EEXIST if it overlaps a
  * registered range; -ENOMEM. Nothing changes on failure.
  */
 int cvm_range_add(const struct cvm_vtlmem_range *req)
@@ -481,13 +496,12 @@ int cvm_range_add(const struct cvm_vtlmem_range *req)
 	r = range_alloc(req);
 	if (!r)
 		goto out;
-	range_init_state(r);
-	if (r->flags & CVM_VTLMEM_RANGE_STRUCT_PAGES) {
+	ret = range_init_state(r);
+	if (!ret && (r->flags & CVM_VTLMEM_RANGE_STRUCT_PAGES))
 		ret = cvm_pages_create(r);
-		if (ret) {
-			range_free(r);
-			goto out;
-		}
+	if (ret) {
+		range_free(r);
+		goto out;
 	}
 	ret = mtree_store_range(&ranges, r->gpn, r->gpn + r->npages - 1, r, GFP_KERNEL);
 	if (ret)

@@ -21,6 +21,8 @@
 struct dev_pagemap;
 
 #define CVM_UNIT_PAGES		512	/* 4 KiB pages per 2 MiB unit */
+/* Largest range: 16 TiB, so that its page state (2 bits a page) fits one allocation. */
+#define CVM_RANGE_MAX_PAGES	(1ULL << 32)
 #define CVM_UNIT_SHIFT		9
 
 /* Page states; the values are the uapi's CVM_VTLMEM_PAGE_*. */
@@ -113,7 +115,8 @@ u32 cvm_span_rights(void *range, u64 gpn);
 /* A platform span over pages of @r, with their recorded rights. */
 static inline struct cvm_span cvm_range_span(struct cvm_range *r, u64 first, u64 n)
 {
-	return (struct cvm_span){ first, n, cvm_range_kva(r, first), cvm_span_rights, r };
+	return (struct cvm_span){ first, n, cvm_range_kva(r, first), cvm_span_rights, r,
+				  r->gpn, r->npages };
 }
 
 void cvm_registry_exit(void);

@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <linux/ioport.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <asm/hypervisor.h>
@@ -84,6 +85,53 @@ static const struct cvm_transport hyperv_transport = {
 	.tdcall = hyperv_tdcall,
 };
 
+/* TDG.VM.RD of TDCS CONFIG_FLAGS (x86defs tdx.rs: leaf 7, field code). */
+#define TDG_VM_RD			7
+#define TDX_FIELD_CONFIG_FLAGS		0x9110000300000016ULL
+#define TDX_CONFIG_FLAG_TDX_CONNECT	BIT_ULL(5)
+
+static bool tdx_connect(void)
+{
+	register u64 r8 asm("r8") = 0;
+	u64 rax = TDG_VM_RD, rcx = 0, rdx = TDX_FIELD_CONFIG_FLAGS;
+
+	asm volatile(".byte 0x66, 0x0f, 0x01, 0xcc"
+		     : "+a" (rax), "+c" (rcx), "+d" (rdx), "+r" (r8)
+		     :
+		     : "memory", "cc", "r9", "r10", "r11");
+	/* Unreadable: assume the worst. */
+	return rax || (r8 & TDX_CONFIG_FLAG_TDX_CONNECT);
+}
+
+/* A memory resource this kernel knows that is not RAM: MMIO. */
+static int is_mmio(struct resource *res, void *arg)
+{
+	return res->desc != IORES_DESC_RESERVED &&
+	       !(res->flags & IORESOURCE_SYSTEM_RAM);
+}
+
+/**
+ * cvm_hyperv_is_lower_vtl_ram() - may the span be registered as VTL0 memory?
+ * @gpa: first address
+ * @len: bytes
+ *
+ * Judged from what the VTL2 kernel knows: VTL0's RAM is absent from its
+ * resource tree or reserved there; its own RAM is System RAM (refused by
+ * the registry), devices' MMIO is any other memory resource; on a
+ * partition with a shared GPA boundary (vTOM) the range above it is the
+ * shared alias, not RAM of its own.
+ *
+ * Return: true if the span may be VTL0 RAM.
+ */
+bool cvm_hyperv_is_lower_vtl_ram(u64 gpa, u64 len)
+{
+	if (ms_hyperv.shared_gpa_boundary_active &&
+	    gpa + len > ms_hyperv.shared_gpa_boundary)
+		return false;
+	return walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM, gpa, gpa + len - 1,
+				   NULL, is_mmio) != 1;
+}
+
 static int refuse(const char *why)
 {
 	pr_err("backend=hyperv: %s; load with backend=sim isolation=none|vbs|snp|tdx for the simulated hypervisor\n",
@@ -127,10 +175,13 @@ int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation,
 		pr_err("unknown Hyper-V isolation type %u\n", type);
 		return -ENODEV;
 	}
-	*isolation = type;
-	*transport = &hyperv_transport;
 	if ((type == CVM_VTLMEM_ISOLATION_SNP || type == CVM_VTLMEM_ISOLATION_TDX) &&
 	    !CVM_HV_ISOLATED_HYPERCALLS)
 		return refuse("this kernel's hv_do_hypercall() cannot reach the hypervisor from an SNP or TDX VTL2 (needs 6.6 or later)");
+	/* Giving pages up would need TDG.MEM.PAGE.RELEASE, which is not done. */
+	if (type == CVM_VTLMEM_ISOLATION_TDX && tdx_connect())
+		return refuse("the TD has TDX Connect, whose pages must be released (TDG.MEM.PAGE.RELEASE) before they go shared; not supported");
+	*isolation = type;
+	*transport = &hyperv_transport;
 	return 0;
 }

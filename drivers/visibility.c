@@ -4,9 +4,12 @@
  * orders that keep the threat model.
  *
  * private -> shared: unreachable through both views (state, then zap),
- * VTL0 loses its rights, acceptance is given up, then the visibility
- * hypercall. Pages the host refuses after they were given up are in no
- * usable state and are quarantined.
+ * zeroed where the host would read them in plaintext (VBS) unless the
+ * caller shares their contents on purpose, every lower VTL's rights taken
+ * where re-validation keeps them (SNP), acceptance given up where the
+ * guest has a step for it (SNP), then the visibility hypercall. Pages the
+ * host refuses after they were given up are in no usable state and are
+ * quarantined; where giving up was a no-op they stay private.
  *
  * shared -> private: unreachable through the shared view, the visibility
  * hypercall (split at the first refusal: the refused tail stays shared),
@@ -51,6 +54,7 @@ struct vis_page {
 
 struct vis_op {
 	bool shared;
+	bool keep_contents;	/* going shared: the host may read them as they are */
 	struct vis_page *p;	/* distinct pages, sorted; own claims and refs */
 	u64 n;
 	struct vis_page *c;	/* the pages that must change, sorted */
@@ -160,11 +164,11 @@ static u64 weight(const struct vis_page *p, u64 n)
 }
 
 /*
- * Take every VTL0 right: one list call where rights are hypercalls, one
- * instruction walk per run elsewhere. Records what was done; returns how
- * many pages (a prefix) lost their rights.
+ * Take every right of lower VTL @vtl: one list call where rights are
+ * hypercalls, one instruction walk per run elsewhere. Records what was
+ * done; returns how many pages (a prefix) lost their rights.
  */
-static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, const bool *stop,
+static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
 			 struct cvm_plat_result *res, int *err)
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
@@ -174,19 +178,20 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, const bool 
 	if (ops->rights_by_list) {
 		struct cvm_gpn_list list = { .gpns = gpns, .count = n };
 
-		*err = cvm_platform_hv_rights_list(&list, 0, 0, res);
+		*err = cvm_platform_hv_rights_list(&list, vtl, 0, res);
 		i = res->done;
 	}
 	while (!ops->rights_by_list && i < n && !*err) {
 		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
 
 		res->done = 0;
-		*err = ops->set_rights(&s, 0, 0, res);
+		*err = ops->set_rights(&s, vtl, 0, res);
 		i += res->done;
 	}
 	for (j = 0; j < i; j += len) {
 		len = run_len(p, j, i);
-		cvm_set_page_rights(p[j].r, p[j].gpn, len, 0, 0);
+		if (cvm_set_page_rights(p[j].r, p[j].gpn, len, vtl, 0) && !*err)
+			*err = -ENOMEM;
 	}
 	return i;
 }
@@ -209,40 +214,78 @@ static u64 unaccept(struct vis_page *p, u64 n, const bool *stop,
 }
 
 /*
- * The host refused to convert these pages after we gave them up. Where
- * giving up was a no-op they are still accepted and private: give VTL0 its
- * rights back. Elsewhere they are in no usable state: no view may ever map
- * them again until a private transition accepts them from scratch.
+ * The host can read what a page holds once it is shared, in plaintext where
+ * the platform does not encrypt (VBS): zero it while it is still private.
  */
-static void refused_to_share(struct vis_page *p, u64 n, u64 status)
+static void zero_for_host(struct vis_page *p, u64 n)
 {
 	u64 i, len;
 
-	if (cvm_platform()->keeps_acceptance) {
-		for (i = 0; i < n; i += len) {
-			struct cvm_plat_result res = {};
-			struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
-
-			len = s.npages;
-			if (cvm_platform()->set_rights(&s, 0, HV_MAP_GPA_ALL, &res))
-				break;
-			cvm_set_page_rights(p[i].r, p[i].gpn, len, 0, HV_MAP_GPA_ALL);
-			set_state(p + i, len, CVM_PS_PRIVATE);
-		}
-		p += i;
-		n -= i;
+	for (i = 0; i < n; i += len) {
+		len = run_len(p, i, n);
+		memset(cvm_range_kva(p[i].r, p[i].gpn), 0, len << PAGE_SHIFT);
+		cond_resched();
 	}
-	if (!n)
+}
+
+/*
+ * The host refused to convert these pages after we gave them up. Where
+ * giving up was a no-op they are still accepted and private, with their
+ * rights. Elsewhere they are in no usable state: no view may ever map them
+ * again until a private transition accepts them from scratch.
+ */
+static void refused_to_share(struct vis_page *p, u64 n, u64 status)
+{
+	if (cvm_platform()->keeps_acceptance) {
+		set_state(p, n, CVM_PS_PRIVATE);
 		return;
+	}
 	set_state(p, n, CVM_PS_QUARANTINED);
 	pr_warn_ratelimited("host refused GPA %#llx going shared (status %#llx): %llu pages quarantined\n",
 			    p[0].gpn << PAGE_SHIFT, status, n);
+}
+
+/* What the lower VTLs hold on pages that just went shared. */
+static void record_shared(struct vis_page *p, u64 n, struct cvm_chunk *out)
+{
+	u64 i, len;
+
+	if (cvm_platform()->shared_keeps_rights)
+		return;
+	for (i = 0; i < n; i += len) {
+		len = run_len(p, i, n);
+		if ((cvm_set_page_rights(p[i].r, p[i].gpn, len, 0, 0) ||
+		     cvm_set_page_rights(p[i].r, p[i].gpn, len, 1, 0)) && !out->err)
+			out->err = -ENOMEM;
+	}
+}
+
+/*
+ * Every lower VTL's rights go before acceptance does where re-validation
+ * would not reset them (SNP: VMPL2 and VMPL1). Returns the prefix of @p
+ * that lost them all.
+ */
+static u64 revoke_all(struct vis_page *p, u64 n, const u64 *gpns,
+		      struct cvm_plat_result *res, int *err)
+{
+	u64 k0, k1;
+
+	*err = 0;
+	if (!cvm_platform()->revokes_before_unaccept)
+		return n;
+	k0 = revoke_rights(p, n, gpns, 0, res, err);
+	if (*err)
+		return k0;
+	res->done = 0;
+	k1 = revoke_rights(p, n, gpns, 1, res, err);
+	return k1;
 }
 
 /* Private -> shared, with any unit that may be re-validated held. */
 static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 			   const u64 *gpns, struct cvm_chunk *out)
 {
+	const struct cvm_platform_ops *ops = cvm_platform();
 	struct cvm_plat_result res = { .stop = op->stop };
 	struct cvm_gpn_list list = { .gpns = gpns, .count = n };
 	u64 k;
@@ -254,21 +297,26 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 		set_state(p, n, CVM_PS_PRIVATE);
 		return fail_at(out, base, k, -EBUSY, 0);
 	}
-	k = revoke_rights(p, n, gpns, op->stop, &res, &err);
+	if (ops->zeroes_before_share && !op->keep_contents)
+		zero_for_host(p, n);
+	k = revoke_all(p, n, gpns, &res, &err);
 	if (err) {
 		/* Nothing was given up yet: every page is still accepted. */
 		set_state(p, n, CVM_PS_PRIVATE);
+		fold(out, &res);
 		return fail_at(out, base, k, err, res.status);
 	}
 	k = unaccept(p, n, op->stop, &res, &err);
 	if (err) {
 		set_state(p + k, n - k, CVM_PS_PRIVATE);
+		fold(out, &res);
 		return fail_at(out, base, k, err, res.status);
 	}
 	res.done = 0;
-	err = cvm_platform()->set_visibility(&list, true, &res);
+	err = ops->set_visibility(&list, true, &res);
 	k = res.done;
 	set_state(p, k, CVM_PS_SHARED);
+	record_shared(p, k, out);
 	out->done += weight(p, k);
 	fold(out, &res);
 	if (err) {
@@ -625,6 +673,9 @@ static int vis_check(const struct cvm_vtlmem_visibility *req)
 	if (req->visibility != CVM_VTLMEM_VISIBILITY_PRIVATE &&
 	    req->visibility != CVM_VTLMEM_VISIBILITY_SHARED)
 		return -EINVAL;
+	if ((req->flags & CVM_VTLMEM_VISIBILITY_KEEP_CONTENTS) &&
+	    req->visibility != CVM_VTLMEM_VISIBILITY_SHARED)
+		return -EINVAL;
 	if (list)
 		return req->gpa || req->length || !req->count ||
 		       req->count > CVM_VTLMEM_VISIBILITY_MAX_GPNS ? -EINVAL : 0;
@@ -718,6 +769,7 @@ long cvm_ioctl_set_visibility(void __user *uarg)
 	if (!cvm_platform()->set_visibility)
 		return -EOPNOTSUPP;
 	op.shared = req.visibility == CVM_VTLMEM_VISIBILITY_SHARED;
+	op.keep_contents = req.flags & CVM_VTLMEM_VISIBILITY_KEEP_CONTENTS;
 	req.processed = 0;
 	req.fail_index = 0;
 	req.fail_status = 0;

@@ -381,7 +381,14 @@ struct cvm_vtlmem_accept_status {
 /* SET_VISIBILITY flags */
 /* The pages are the @count GPNs at @gpns, not the span @gpa/@length. */
 #define CVM_VTLMEM_VISIBILITY_GPN_LIST	(1U << 0)
-#define CVM_VTLMEM_VISIBILITY_FLAGS	CVM_VTLMEM_VISIBILITY_GPN_LIST
+/*
+ * Going shared on a platform where the host reads a shared page's old
+ * contents in plaintext (VBS): do not zero the pages first, the caller
+ * shares their contents on purpose. Only with %CVM_VTLMEM_VISIBILITY_SHARED.
+ */
+#define CVM_VTLMEM_VISIBILITY_KEEP_CONTENTS	(1U << 1)
+#define CVM_VTLMEM_VISIBILITY_FLAGS	(CVM_VTLMEM_VISIBILITY_GPN_LIST | \
+					 CVM_VTLMEM_VISIBILITY_KEEP_CONTENTS)
 
 /* Most GPNs one SET_VISIBILITY call takes. */
 #define CVM_VTLMEM_VISIBILITY_MAX_GPNS	(1U << 20)
