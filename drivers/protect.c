@@ -381,7 +381,8 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
  *
  * Return: 0; -EINVAL for non-zero flags, an unaligned or empty span, a
  * target VTL other than 0 or 1, or rights outside %CVM_VTLMEM_RIGHTS_ALL;
- * -EOPNOTSUPP for target VTL 1 where one mask binds both; -EOVERFLOW if the span wraps; -ENOENT if no single registered range
+ * -EOPNOTSUPP for target VTL 1 where one mask binds both;
+ * -EOVERFLOW if the span wraps; -ENOENT if no single registered range
  * holds it; -EPERM if a page of it is unaccepted or quarantined (fail_gpa
  * names the first, done is 0, nothing changed); -EBUSY if a page of a
  * 2 MiB unit SNP must re-validate stayed referenced through GUP (fail_gpa,

@@ -8,6 +8,7 @@
 #define CVM_VTLMEM_REGISTRY_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
 #include <linux/rwsem.h>
@@ -22,7 +23,7 @@ struct dev_pagemap;
 
 #define CVM_UNIT_PAGES		512	/* 4 KiB pages per 2 MiB unit */
 /* Largest range: 16 TiB, so that its page state (2 bits a page) fits one allocation. */
-#define CVM_RANGE_MAX_PAGES	(1ULL << 32)
+#define CVM_RANGE_MAX_PAGES	BIT_ULL(32)
 #define CVM_UNIT_SHIFT		9
 
 /* Page states; the values are the uapi's CVM_VTLMEM_PAGE_*. */

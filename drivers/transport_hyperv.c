@@ -134,8 +134,8 @@ bool cvm_hyperv_is_lower_vtl_ram(u64 gpa, u64 len)
 
 static int refuse(const char *why)
 {
-	pr_err("backend=hyperv: %s; load with backend=sim isolation=none|vbs|snp|tdx for the simulated hypervisor\n",
-	       why);
+	pr_err("backend=hyperv: %s\n", why);
+	pr_err("for the simulated hypervisor: backend=sim isolation=none|vbs|snp|tdx\n");
 	return -ENODEV;
 }
 
@@ -164,10 +164,10 @@ int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation,
 		return refuse("the kernel set up no Hyper-V hypercall input pages");
 	vtl = cvm_hv_kernel_vtl();
 	if (vtl < 0)
-		return refuse("this kernel does not record its VTL (ms_hyperv.vtl needs 6.6 or later)");
+		return refuse("this kernel records no VTL (ms_hyperv.vtl, 6.6+)");
 	if (vtl != 2) {
-		pr_err("backend=hyperv: the kernel runs in VTL%d (ms_hyperv.vtl); a VTL2 kernel is built with CONFIG_HYPERV_VTL_MODE\n",
-		       vtl);
+		pr_err("backend=hyperv: the kernel runs in VTL%d (ms_hyperv.vtl)\n", vtl);
+		pr_err("a VTL2 kernel is built with CONFIG_HYPERV_VTL_MODE\n");
 		return refuse("not VTL2");
 	}
 	type = FIELD_GET(HV_ISOLATION_TYPE, ms_hyperv.isolation_config_b);
@@ -177,10 +177,10 @@ int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation,
 	}
 	if ((type == CVM_VTLMEM_ISOLATION_SNP || type == CVM_VTLMEM_ISOLATION_TDX) &&
 	    !CVM_HV_ISOLATED_HYPERCALLS)
-		return refuse("this kernel's hv_do_hypercall() cannot reach the hypervisor from an SNP or TDX VTL2 (needs 6.6 or later)");
+		return refuse("before 6.6, hv_do_hypercall() cannot serve SNP/TDX VTL2");
 	/* Giving pages up would need TDG.MEM.PAGE.RELEASE, which is not done. */
 	if (type == CVM_VTLMEM_ISOLATION_TDX && tdx_connect())
-		return refuse("the TD has TDX Connect, whose pages must be released (TDG.MEM.PAGE.RELEASE) before they go shared; not supported");
+		return refuse("TDX Connect (pages need TDG.MEM.PAGE.RELEASE) is not supported");
 	*isolation = type;
 	*transport = &hyperv_transport;
 	return 0;
