@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cvm-bench: what "fast" means for cvm_vtlmem (DESIGN.md section 8),
+ * cvm-bench: what "fast" means for cvm_vtlmem (Documentation/design-brief.md section 8),
  * measured side by side in one run on the simulated hypervisor's cost model
  * and printed as ratios. Not a test: no number passes or fails.
  *
