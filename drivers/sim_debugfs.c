@@ -134,8 +134,13 @@ void sim_counters_reset(void)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(sim_hv.pcpu, cpu), 0, sizeof(struct sim_pcpu));
+	for_each_possible_cpu(cpu) {
+		struct sim_pcpu *p = per_cpu_ptr(sim_hv.pcpu, cpu);
+
+		/* The counters only: the input page stays. */
+		memset(p->op, 0, sizeof(p->op));
+		p->calls = 0;
+	}
 }
 
 /**
@@ -472,7 +477,8 @@ static const struct file_operations sim_reset_fops = {
  * sim_debugfs_init() - create debugfs cvm_vtlmem/sim/
  *
  * Files: inject (wo), counters (rw), state (ro, binary), ram (ro),
- * boot_accept (wo), reset (wo). A missing debugfs is not an error.
+ * boot_accept (wo), reset (wo), tdx_accept_1g (rw, Y/N: TDX accepts 1 GiB
+ * pages). A missing debugfs is not an error.
  */
 void sim_debugfs_init(void)
 {
@@ -486,4 +492,5 @@ void sim_debugfs_init(void)
 	debugfs_create_file("ram", 0400, dir, NULL, &sim_ram_fops);
 	debugfs_create_file("boot_accept", 0200, dir, NULL, &sim_boot_accept_fops);
 	debugfs_create_file("reset", 0200, dir, NULL, &sim_reset_fops);
+	debugfs_create_bool("tdx_accept_1g", 0600, dir, &sim_hv.tdx_accept_1g);
 }
