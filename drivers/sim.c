@@ -4,6 +4,75 @@
  * and of the SNP and TDX page instructions for the RAM given by sim_ram=,
  * behind the same transport interface as the real trap.
  *
+ * The rules, with their sources ("hvdef" is OpenVMM vm/hv1/hvdef/src/lib.rs,
+ * "OpenHCL" openvmm's openhcl/, both at 1488a37b; "unverified" marks what no
+ * public source settles, where the model chose the strict reading):
+ *
+ * HvCallModifyVtlProtectionMask (non-isolated and VBS). The HvInputVtl byte
+ * names the VTL whose protection mask is set; a mask restricts every VTL
+ * below it (OpenHCL underhill_mem apply_protections: "the permissions apply
+ * to all lower VTLs"). Reserved bits 5-7: INVALID_PARAMETER (hvdef
+ * HvInputVtl::target_vtl). "Use target" clear: the caller's own VTL, VTL2
+ * (the VTL number is then ignored, as hvdef does). Target VTL0:
+ * INVALID_PARAMETER (OpenVMM hv1_hypercall imp.rs: target "must not be
+ * VTL0"). A target above the caller: ACCESS_DENIED (OpenHCL hardware_cvm
+ * target_vtl_no_higher). Target VTL1: ACCESS_DENIED, unverified: VTL2 never
+ * sets VTL1's own mask, and refusing it shows an attempt in the tests. VTL2's
+ * mask is the only one modelled: VTL0's and VTL1's rights on a page are both
+ * the map flags. Flags beyond R/W/KX/UX: INVALID_PARAMETER. VBS: a page not
+ * accepted, or host-visible, is OPERATION_DENIED (OpenHCL hardware_cvm
+ * change_vtl_protections refuses shared pages so).
+ *
+ * HvCallAcceptGpaPages (VBS). Attributes per hvdef AcceptPagesAttributes;
+ * reserved bits, a memory type other than RAM, a visibility other than
+ * private: INVALID_PARAMETER. VTL set bit N names VTL N, whose mask is
+ * vtl_permission_set[N - 1] (hvdef VtlPermissionSet "starting from VTL 1").
+ * VTL0 has no mask: INVALID_PARAMETER; VTL1: INVALID_PARAMETER, unverified
+ * (never set by the module). VTL2: VTL0 and VTL1 get that mask (at most
+ * R/W/KX/UX). An empty set gives the partition's default mask, all rights
+ * (openhcl_boot memory.rs sets default_vtl_protection_mask = 0xF). A
+ * permission for a VTL not in the set must be 0 (unverified, the strict
+ * reading). More than 509 pages a call: INVALID_HYPERCALL_INPUT (the most
+ * OpenHCL sends, hcl ioctl.rs accept_gpa_pages; the hv1 emulator types the
+ * reps as GPNs on the input page). Accepted or host-visible pages:
+ * OPERATION_DENIED. Accepted pages read as zero.
+ *
+ * HvCallUnacceptGpaPages (VBS; OpenHCL never issues it). Input per hvdef
+ * UnacceptGpaPages: attributes are UnacceptPagesAttributes, a VTL set in
+ * bits 0-2, the rest reserved (INVALID_PARAMETER); VTL0 in the set:
+ * INVALID_PARAMETER. For each VTL N in the set the page's mask must equal
+ * vtl_permission_set[N - 1] ("the set of VTL permissions to check
+ * against"), else ACCESS_DENIED (unverified status). VTL1's mask is never
+ * set here, so it is the default, all rights (unverified). Permissions of
+ * VTLs not in the set must be 0, at most R/W/KX/UX (unverified). More than
+ * 509 pages: INVALID_HYPERCALL_INPUT. The page ends unaccepted, no rights.
+ *
+ * HvCallModifySparseGpaPageHostVisibility. Shared on VBS: the page must be
+ * accepted ("On VBS, we need to accept the pages first before we move them
+ * to shared", underhill_mem init.rs), else OPERATION_DENIED; it stays
+ * accepted with its rights and its contents, which the host reads. Shared
+ * on SNP: the page must have been rescinded, else ACCESS_DENIED. Shared on
+ * TDX: the platform drops acceptance itself (OpenHCL issues no TDCALL
+ * before sharing without TDX Connect). On SNP and TDX the contents turn to
+ * ciphertext (SIM_CIPHER_BYTE). Private: unaccepted, host-controlled.
+ *
+ * PVALIDATE and RMPADJUST (SNP): the VA must map the GPA through an
+ * encrypted alias: one registered with cvm_sim_decrypted_alias() is
+ * FAIL_INPUT (unverified status; the test kernel has no memory encryption,
+ * so the page tables cannot tell). A 2 MiB operation needs a 2 MiB-aligned
+ * VA, else FAIL_INPUT (AMD APM; OpenHCL openhcl_boot snp.rs pvalidate
+ * asserts it). FAIL_SIZEMISMATCH: see snp_pvalidate_fn().
+ *
+ * TDG.MEM.PAGE.ACCEPT (TDX): 1 GiB is refused with PAGE_SIZE_MISMATCH
+ * unless sim/tdx_accept_1g is set (unverified status). OpenHCL never tries
+ * 1 GiB and EDK2's TdxLib accepts at 4 KiB and 2 MiB only; Linux's
+ * tdx_accept_memory() tries 1 GiB first and falls back on any error.
+ * TDG.MEM.PAGE.ATTR.WR: the level must be the one every page of the span
+ * was accepted at, as one page, else PAGE_SIZE_MISMATCH (OpenHCL pairs
+ * ATTR.WR with each accept at its level, tdcall accept_pages).
+ * TDG.MEM.PAGE.RELEASE (TDX Connect) is not modelled: like any unknown
+ * leaf, OPERAND_INVALID.
+ *
  * Locking: page state lives in a u16 per page. Operations of at most 2M
  * take their 1G unit's rwlock for read, then their 2M unit's spinlock; 1G
  * operations (and 4K ones that must split a 1G page) take the 1G rwlock
@@ -24,6 +93,7 @@
 #include <linux/module.h>
 #include <linux/pgtable.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -59,6 +129,7 @@ MODULE_PARM_DESC(sim_page_1g_ns, "simulated cost per 1G page processed, ns");
 
 #define TDX_GPA_LEVEL		GENMASK_ULL(2, 0)
 #define TDX_GPA_RESERVED	(GENMASK_ULL(11, 3) | GENMASK_ULL(63, 52))
+#define SIM_TDX_OPERAND_ID_RAX	0x00
 #define TDX_ATTR_FIELD_OK	(TDX_L2_ATTR_RIGHTS | TDX_L2_ATTR_SVE | TDX_L2_ATTR_VALID)
 
 /**
@@ -71,6 +142,7 @@ MODULE_PARM_DESC(sim_page_1g_ns, "simulated cost per 1G page processed, ns");
  * @mask: second argument of @fn (bits to replace)
  * @no_update: PVALIDATE found the page already in the requested state
  * @fill: contents to write once the locks are dropped
+ * @fill_xor: XOR the pages with @fill_byte rather than fill them with it
  * @fill_byte: what to write
  * @fill_mask: pages of the span to write (spans up to 2M; 1G writes all)
  */
@@ -83,6 +155,7 @@ struct sim_op {
 	u16 mask;
 	bool no_update;
 	bool fill;
+	bool fill_xor;
 	u8 fill_byte;
 	DECLARE_BITMAP(fill_mask, SIM_UNIT_PAGES);
 };
@@ -194,6 +267,7 @@ static u64 sim_step(struct sim_op *op)
 	if (sim_busy(op))
 		return SIM_BUSY;
 	op->fill = false;
+	op->fill_xor = false;
 	bitmap_zero(op->fill_mask, SIM_UNIT_PAGES);
 	ret = op->fn(op);
 	if (ret != SIM_NEED_BIG && op->fill) {
@@ -229,14 +303,29 @@ static u64 sim_step_big(struct sim_op *op)
 	return ret;
 }
 
+/* Every byte of the page at @va XOR @byte. */
+static void sim_xor_page(u8 *va, u8 byte)
+{
+	u64 *w = (u64 *)va, x = 0x0101010101010101ULL * byte;
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*w); i++)
+		w[i] ^= x;
+}
+
 static void sim_fill(const struct sim_op *op)
 {
 	u64 i, n = sim_level_pages(op->level);
 	u8 *va = sim_hv.map + ((op->gpn - sim_hv.base_gpn) << PAGE_SHIFT);
 
-	for (i = 0; i < n; i++, va += PAGE_SIZE)
-		if (n > SIM_UNIT_PAGES || test_bit(i, op->fill_mask))
+	for (i = 0; i < n; i++, va += PAGE_SIZE) {
+		if (n <= SIM_UNIT_PAGES && !test_bit(i, op->fill_mask))
+			continue;
+		if (op->fill_xor)
+			sim_xor_page(va, op->fill_byte);
+		else
 			memset(va, op->fill_byte, PAGE_SIZE);
+	}
 }
 
 /* Run @op->fn atomically on its span; write the contents it asked for. */
@@ -269,6 +358,17 @@ static void sim_fill_later(struct sim_op *op, u64 gpn, u8 byte)
 	op->fill_byte = byte;
 	if (op->level < SIM_1G)
 		__set_bit(gpn - op->gpn, op->fill_mask);
+}
+
+/*
+ * SNP, TDX: page @gpn went shared; the host and the shared view see its
+ * private contents as ciphertext (%SIM_CIPHER_BYTE). One kind of write per
+ * operation: a visibility change is a 4K operation of its own.
+ */
+static void sim_scramble_later(struct sim_op *op, u64 gpn)
+{
+	sim_fill_later(op, gpn, SIM_CIPHER_BYTE);
+	op->fill_xor = true;
 }
 
 /*
@@ -399,6 +499,12 @@ static u16 hv_visibility_header(struct sim_hc *hc)
 	return HV_STATUS_SUCCESS;
 }
 
+/* The VTL0 and VTL1 rights fields of a page, both @rights. */
+static u16 sim_both(unsigned int rights)
+{
+	return rights << SIM_PAGE_VTL0_SHIFT | rights << SIM_PAGE_VTL1_SHIFT;
+}
+
 static u64 hv_visibility_fn(struct sim_op *op)
 {
 	u16 s = pg_get(op->gpn);
@@ -409,36 +515,68 @@ static u64 hv_visibility_fn(struct sim_op *op)
 			pg_set(op->gpn, SIM_PAGE_TAINTED);
 		return HV_STATUS_SUCCESS;
 	}
-	if (s & SIM_PAGE_ACCEPTED) {
-		/* VBS and SNP want it unaccepted first; TDX drops it itself. */
-		if (cvm.isolation != CVM_VTLMEM_ISOLATION_TDX)
+	if (pg_shared(s))
+		return HV_STATUS_SUCCESS;
+	switch (cvm.isolation) {
+	case CVM_VTLMEM_ISOLATION_VBS:
+		/* Accepted first; it stays so, rights and plaintext kept. */
+		if (!(s & SIM_PAGE_ACCEPTED))
+			return HV_STATUS_OPERATION_DENIED;
+		pg_set(op->gpn, s | FIELD_PREP(SIM_PAGE_VIS_MASK, HV_VISIBILITY_SHARED) |
+				SIM_PAGE_TAINTED);
+		return HV_STATUS_SUCCESS;
+	case CVM_VTLMEM_ISOLATION_SNP:
+		/* Rescinded first, by the guest. */
+		if (s & SIM_PAGE_ACCEPTED)
 			return HV_STATUS_ACCESS_DENIED;
+		break;
+	default:
+		/* TDX: the host's conversion drops the acceptance. */
 		ret = sim_split(op, op->gpn);
 		if (ret)
 			return ret;
+		break;
 	}
 	pg_set(op->gpn, FIELD_PREP(SIM_PAGE_VIS_MASK, HV_VISIBILITY_SHARED) |
 			SIM_PAGE_TAINTED);
+	sim_scramble_later(op, op->gpn);
 	return HV_STATUS_SUCCESS;
+}
+
+/*
+ * A VTL set and its vtl_permission_set (index VTL - 1): VTL0 has no mask,
+ * a permission of a VTL outside the set must be 0, and a mask is at most
+ * R/W/KX/UX.
+ */
+static bool hv_vtl_set_ok(unsigned int set, const u16 perm[2])
+{
+	unsigned int vtl;
+
+	if (set & BIT(0))
+		return false;
+	for (vtl = 1; vtl <= 2; vtl++)
+		if (perm[vtl - 1] & ~(set & BIT(vtl) ? HV_MAP_GPA_ALL : 0))
+			return false;
+	return true;
 }
 
 static u16 hv_accept_header(struct sim_hc *hc)
 {
 	const struct hv_accept_gpa_pages_input *in = hc->input;
 	u32 attr = in->attributes;
+	unsigned int set = FIELD_GET(HV_ACCEPT_VTL_SET, attr);
 
 	if (in->partition_id != HV_PARTITION_ID_SELF ||
 	    (attr & HV_ACCEPT_RESERVED) ||
 	    FIELD_GET(HV_ACCEPT_MEMORY_TYPE, attr) != HV_ACCEPT_MEMORY_RAM ||
-	    FIELD_GET(HV_ACCEPT_VISIBILITY, attr) != HV_VISIBILITY_PRIVATE)
+	    FIELD_GET(HV_ACCEPT_VISIBILITY, attr) != HV_VISIBILITY_PRIVATE ||
+	    !hv_vtl_set_ok(set, in->vtl_permission_set))
 		return HV_STATUS_INVALID_PARAMETER;
-	hc->arg = 0;
-	/* VTL set bit 1: VTL1 starts with vtl_permission_set[0]. */
-	if (FIELD_GET(HV_ACCEPT_VTL_SET, attr) & BIT(1)) {
-		if (in->vtl_permission_set[0] & ~HV_MAP_GPA_ALL)
-			return HV_STATUS_INVALID_PARAMETER;
-		hc->arg = in->vtl_permission_set[0] << SIM_PAGE_VTL1_SHIFT;
-	}
+	/* VTL1's own mask: unverified, never set by the module. */
+	if (set & BIT(1))
+		return HV_STATUS_INVALID_PARAMETER;
+	/* VTL2's mask, else the partition default (all rights). */
+	hc->arg = sim_both(set & BIT(2) ? in->vtl_permission_set[1] : HV_MAP_GPA_ALL);
 	hc->gpn_base = in->gpn_base;
 	return HV_STATUS_SUCCESS;
 }
@@ -454,13 +592,28 @@ static u64 hv_accept_fn(struct sim_op *op)
 	return HV_STATUS_SUCCESS;
 }
 
+/* A check no page passes: @arg has a bit outside any page's rights. */
+#define SIM_NEVER	BIT(16)
+
 static u16 hv_unaccept_header(struct sim_hc *hc)
 {
 	const struct hv_accept_gpa_pages_input *in = hc->input;
+	unsigned int set = FIELD_GET(HV_UNACCEPT_VTL_SET, in->attributes);
 
 	if (in->partition_id != HV_PARTITION_ID_SELF ||
-	    (in->attributes & HV_ACCEPT_RESERVED))
+	    (in->attributes & HV_UNACCEPT_RESERVED) ||
+	    !hv_vtl_set_ok(set, in->vtl_permission_set))
 		return HV_STATUS_INVALID_PARAMETER;
+	hc->mask = 0;
+	hc->arg = 0;
+	/* VTL2's mask is what VTL1 (and VTL0) may do. */
+	if (set & BIT(2)) {
+		hc->mask = SIM_RIGHTS(1);
+		hc->arg = in->vtl_permission_set[1] << SIM_PAGE_VTL1_SHIFT;
+	}
+	/* VTL1's own mask is never set here: the default, all rights. */
+	if ((set & BIT(1)) && in->vtl_permission_set[0] != HV_MAP_GPA_ALL)
+		hc->arg = SIM_NEVER;
 	hc->gpn_base = in->gpn_base;
 	return HV_STATUS_SUCCESS;
 }
@@ -471,10 +624,16 @@ static u64 hv_unaccept_fn(struct sim_op *op)
 
 	if (pg_shared(s) || !(s & SIM_PAGE_ACCEPTED))
 		return HV_STATUS_OPERATION_DENIED;
+	if ((s & op->mask) != op->arg)
+		return HV_STATUS_ACCESS_DENIED;
 	pg_set(op->gpn, pg_unaccept(s));
 	return HV_STATUS_SUCCESS;
 }
 
+/*
+ * The caller is VTL2. Its own mask (current VTL, or target VTL2) is the
+ * one this model keeps, and it binds VTL0 and VTL1 alike.
+ */
 static u16 hv_protect_header(struct sim_hc *hc)
 {
 	const struct hv_modify_protection_input *in = hc->input;
@@ -482,12 +641,18 @@ static u16 hv_protect_header(struct sim_hc *hc)
 
 	if (in->partition_id != HV_PARTITION_ID_SELF ||
 	    in->reserved[0] || in->reserved[1] || in->reserved[2] ||
-	    !(in->target_vtl & HV_INPUT_VTL_USE_TARGET) ||
-	    (in->target_vtl & HV_INPUT_VTL_RESERVED) || vtl > 1 ||
+	    (in->target_vtl & HV_INPUT_VTL_RESERVED) ||
 	    (in->map_flags & ~HV_MAP_GPA_ALL))
 		return HV_STATUS_INVALID_PARAMETER;
-	hc->mask = SIM_RIGHTS(vtl);
-	hc->arg = in->map_flags << (SIM_PAGE_VTL0_SHIFT + 4 * vtl);
+	if (in->target_vtl & HV_INPUT_VTL_USE_TARGET) {
+		if (vtl == 0)
+			return HV_STATUS_INVALID_PARAMETER;
+		/* Above the caller; or VTL1's own mask (unverified). */
+		if (vtl != 2)
+			return HV_STATUS_ACCESS_DENIED;
+	}
+	hc->mask = SIM_ALL_RIGHTS;
+	hc->arg = sim_both(in->map_flags);
 	hc->gpns = hc->input + sizeof(*in);
 	return HV_STATUS_SUCCESS;
 }
@@ -498,7 +663,7 @@ static u64 hv_protect_fn(struct sim_op *op)
 
 	if (cvm.isolation == CVM_VTLMEM_ISOLATION_VBS &&
 	    (pg_shared(s) || !(s & SIM_PAGE_ACCEPTED)))
-		return HV_STATUS_ACCESS_DENIED;
+		return HV_STATUS_OPERATION_DENIED;
 	pg_set(op->gpn, (s & ~op->mask) | op->arg);
 	return HV_STATUS_SUCCESS;
 }
@@ -519,17 +684,15 @@ static const struct sim_hc_desc sim_hcs[] = {
 
 /*
  * VTL2's own RAM on a non-isolated partition: the running kernel's "System
- * RAM" (whole pages), which HvCallModifyVtlProtectionMask may protect from
- * the lower VTLs. Rights are extents per lower VTL, GPN -> xa_mk_value(),
- * no entry meaning every right (the partition's state at boot): 3 GiB is
- * 786k pages, so one entry per page would not do. A reset leaves them
- * alone: like the running kernel, they are not part of the VTL0 RAM the
- * reset restores, and the module remembers having protected them.
+ * RAM" (whole pages), which HvCallModifyVtlProtectionMask on VTL2's own
+ * mask may protect from the lower VTLs. The mask is one for VTL0 and VTL1:
+ * extents GPN -> xa_mk_value(rights), no entry meaning every right (the
+ * partition's state at boot): 3 GiB is 786k pages, so one entry per page
+ * would not do. A reset leaves them alone: like the running kernel, they
+ * are not part of the VTL0 RAM the reset restores, and the module
+ * remembers having protected them.
  */
-static struct maple_tree sim_vtl2[2] = {
-	MTREE_INIT(sim_vtl2[0], 0),
-	MTREE_INIT(sim_vtl2[1], 0),
-};
+static struct maple_tree sim_vtl2 = MTREE_INIT(sim_vtl2, 0);
 
 /* Where a System RAM resource holding the page at @gpa ends. */
 struct sim_ram_probe {
@@ -564,11 +727,11 @@ static bool sim_vtl2_is_ram(struct sim_hc *hc, u64 gpn)
 	return true;
 }
 
-/* Give @vtl @rights on pages [@first, @last], merging with equal neighbours. */
-static int sim_vtl2_store(unsigned int vtl, u64 first, u64 last, unsigned int rights)
+/* VTL2's mask leaves @rights on pages [@first, @last]; merge equal neighbours. */
+static int sim_vtl2_store(u64 first, u64 last, unsigned int rights)
 {
-	MA_STATE(mas, &sim_vtl2[vtl], 0, 0);
-	struct maple_tree *mt = &sim_vtl2[vtl];
+	MA_STATE(mas, &sim_vtl2, 0, 0);
+	struct maple_tree *mt = &sim_vtl2;
 	void *entry = rights == HV_MAP_GPA_ALL ? NULL : xa_mk_value(rights);
 	int ret;
 
@@ -596,14 +759,13 @@ static int sim_vtl2_store(unsigned int vtl, u64 first, u64 last, unsigned int ri
  */
 static u16 sim_vtl2_flush(struct sim_hc *hc)
 {
-	unsigned int vtl = hc->mask == SIM_RIGHTS(1);
-	unsigned int rights = hc->arg >> (SIM_PAGE_VTL0_SHIFT + 4 * vtl);
+	unsigned int rights = (hc->arg >> SIM_PAGE_VTL0_SHIFT) & HV_MAP_GPA_ALL;
 	u32 n = hc->vtl2_n;
 
 	if (!n)
 		return HV_STATUS_SUCCESS;
 	hc->vtl2_n = 0;
-	if (!sim_vtl2_store(vtl, hc->vtl2_gpn, hc->vtl2_gpn + n - 1, rights))
+	if (!sim_vtl2_store(hc->vtl2_gpn, hc->vtl2_gpn + n - 1, rights))
 		return HV_STATUS_SUCCESS;
 	hc->done = hc->vtl2_index;
 	hc->reps -= n;
@@ -636,22 +798,25 @@ static u16 sim_hc_outside(struct sim_hc *hc, u64 gpn)
 	return HV_STATUS_SUCCESS;
 }
 
-/* "VTL FIRST_GPA LAST_GPA RIGHTS" for every VTL2 extent not at full rights. */
+/*
+ * "VTL FIRST_GPA LAST_GPA RIGHTS" for every VTL2 extent not at full rights:
+ * VTL0's lines, then VTL1's, both from VTL2's one mask.
+ */
 static int sim_vtl2_show(struct seq_file *m, void *unused)
 {
 	unsigned int vtl;
 	void *entry;
 
-	for (vtl = 0; vtl < ARRAY_SIZE(sim_vtl2); vtl++) {
-		MA_STATE(mas, &sim_vtl2[vtl], 0, 0);
+	for (vtl = 0; vtl < 2; vtl++) {
+		MA_STATE(mas, &sim_vtl2, 0, 0);
 
-		mtree_lock(&sim_vtl2[vtl]);
+		mtree_lock(&sim_vtl2);
 		mas_for_each(&mas, entry, ULONG_MAX)
 			seq_printf(m, "%u 0x%llx 0x%llx 0x%lx\n", vtl,
 				   (u64)mas.index << PAGE_SHIFT,
 				   ((u64)mas.last << PAGE_SHIFT) | ~PAGE_MASK,
 				   xa_to_value(entry));
-		mtree_unlock(&sim_vtl2[vtl]);
+		mtree_unlock(&sim_vtl2);
 	}
 	return 0;
 }
@@ -747,6 +912,9 @@ static u16 sim_hc_decode(struct sim_hc *hc, u64 control)
 	if ((control & (HV_CTL_FAST | HV_CTL_VARHEAD | HV_CTL_RESERVED)) ||
 	    !hc->count || hc->start >= hc->count)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	/* Accept, unaccept: no more pages than GPNs would fit the page. */
+	if (!hc->desc->list && hc->count > HV_ACCEPT_REP_MAX)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	hc->done = hc->start;
 	if (!hc->input || !IS_ALIGNED((unsigned long)hc->input, 8))
 		return HV_STATUS_INVALID_ALIGNMENT;
@@ -803,17 +971,104 @@ static bool sim_instr_pre(const struct sim_op *op, enum cvm_vtlmem_isolation iso
 }
 
 /*
- * PVALIDATE and RMPADJUST act on whatever @va maps. A caller whose @va does
- * not map @gpa would change the wrong page, so the model insists they agree.
+ * Aliases of sim RAM that map it decrypted (shared). The test kernel has no
+ * memory encryption (sme_me_mask is 0), so its page tables cannot say which
+ * alias is which: whoever makes a decrypted alias registers it here. Few
+ * and short-lived (KUnit), so an array under a spinlock.
  */
-static bool sim_va_maps(const void *va, u64 gpa)
+#define SIM_MAX_ALIASES	8
+
+static DEFINE_SPINLOCK(sim_alias_lock);
+static struct {
+	unsigned long start;
+	unsigned long end;	/* exclusive; 0 for a free slot */
+} sim_aliases[SIM_MAX_ALIASES];
+
+/* Does [@addr, @addr + @len) touch a decrypted alias? */
+static bool sim_alias_decrypted(unsigned long addr, u64 len)
+{
+	bool hit = false;
+	unsigned int i;
+
+	spin_lock(&sim_alias_lock);
+	for (i = 0; i < SIM_MAX_ALIASES && !hit; i++)
+		hit = sim_aliases[i].end && addr < sim_aliases[i].end &&
+		      addr + len > sim_aliases[i].start;
+	spin_unlock(&sim_alias_lock);
+	return hit;
+}
+
+/**
+ * cvm_sim_decrypted_alias() - declare a mapping of sim RAM decrypted
+ * @va: its first byte, page-aligned
+ * @len: its length in bytes, page-aligned
+ *
+ * PVALIDATE and RMPADJUST through a VA inside it then fail with
+ * %SNP_RET_FAIL_INPUT, as an operation through a shared mapping must.
+ * Undone by cvm_sim_decrypted_alias_remove() or cvm_sim_reset().
+ *
+ * Return: 0, -EINVAL for a bad range, -ENOSPC when %SIM_MAX_ALIASES are
+ * registered.
+ */
+int cvm_sim_decrypted_alias(void *va, u64 len)
+{
+	unsigned long addr = (unsigned long)va;
+	unsigned int i;
+	int ret = -ENOSPC;
+
+	if (!va || !len || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len) || addr + len < addr)
+		return -EINVAL;
+	spin_lock(&sim_alias_lock);
+	for (i = 0; i < SIM_MAX_ALIASES && ret; i++) {
+		if (sim_aliases[i].end)
+			continue;
+		sim_aliases[i].start = addr;
+		sim_aliases[i].end = addr + len;
+		ret = 0;
+	}
+	spin_unlock(&sim_alias_lock);
+	return ret;
+}
+
+/**
+ * cvm_sim_decrypted_alias_remove() - forget a decrypted alias
+ * @va: the address it was registered with
+ *
+ * Call before the mapping goes away. Unknown addresses are ignored.
+ */
+void cvm_sim_decrypted_alias_remove(void *va)
+{
+	unsigned int i;
+
+	spin_lock(&sim_alias_lock);
+	for (i = 0; i < SIM_MAX_ALIASES; i++)
+		if (sim_aliases[i].end && sim_aliases[i].start == (unsigned long)va)
+			sim_aliases[i].end = 0;
+	spin_unlock(&sim_alias_lock);
+}
+
+static void sim_aliases_clear(void)
+{
+	spin_lock(&sim_alias_lock);
+	memset(sim_aliases, 0, sizeof(sim_aliases));
+	spin_unlock(&sim_alias_lock);
+}
+
+/*
+ * PVALIDATE and RMPADJUST act on whatever @va maps. A caller whose @va does
+ * not map @gpa would change the wrong page, so the model insists they agree,
+ * and that the mapping is an encrypted one: through a decrypted alias the
+ * instruction would act on a shared mapping (FAIL_INPUT, unverified).
+ * @size: bytes the operation covers from @va.
+ */
+static bool sim_va_maps(const void *va, u64 gpa, u64 size)
 {
 	unsigned long addr = (unsigned long)va;
 	unsigned int level;
 	phys_addr_t pa;
 	pte_t *pte;
 
-	if (!va || offset_in_page(addr))
+	if (!va || offset_in_page(addr) || sim_alias_decrypted(addr, size))
 		return false;
 	pte = lookup_address(addr, &level);
 	if (!pte || !pte_present(*pte))
@@ -825,6 +1080,18 @@ static bool sim_va_maps(const void *va, u64 gpa)
 	else
 		pa = (phys_addr_t)pte_pfn(*pte) << PAGE_SHIFT;
 	return pa == gpa;
+}
+
+/*
+ * The VA operand of PVALIDATE and RMPADJUST: a 2M operation needs a 2M-
+ * aligned VA (AMD APM; OpenHCL's boot shim asserts it), checked before the
+ * mapping, so any misaligned VA fails; then it must map @gpa, encrypted.
+ */
+static bool snp_va_ok(const void *va, u64 gpa, bool huge)
+{
+	if (huge && !IS_ALIGNED((unsigned long)va, SZ_2M))
+		return false;
+	return sim_va_maps(va, gpa, huge ? SZ_2M : PAGE_SIZE);
 }
 
 /* SNP: the unit holding @gpn is validated as one 2M RMP entry. */
@@ -865,6 +1132,20 @@ static u64 snp_pvalidate_2m(struct sim_op *op)
 	return SNP_RET_SUCCESS;
 }
 
+/*
+ * FAIL_SIZEMISMATCH for a 4K PVALIDATE or RMPADJUST inside a unit the RMP
+ * holds as one 2M entry is what this model returns; hardware does not
+ * (unverified end to end): the CPU takes a nested page fault with the SIZEM
+ * bit, the host PSMASHes the entry into 512 4K entries that keep their
+ * validated state and VMPL permissions, and the guest's instruction is
+ * restarted and succeeds (KVM sev_handle_rmp_fault()). A status is modelled
+ * rather than that silent split because the module answers it by splitting
+ * the unit itself (platform_snp.c snp_split_unit(): rescind at 2M,
+ * re-validate at 4K, restore the rights), which ends in the same state as
+ * the host's split, and works whether or not a host splits: with a host
+ * that does, the module never sees the status. A 2M operation on a unit
+ * the RMP holds at 4K gets FAIL_SIZEMISMATCH on hardware as here.
+ */
 static u64 snp_pvalidate_fn(struct sim_op *op)
 {
 	u16 s = pg_get(op->gpn);
@@ -895,7 +1176,7 @@ static int sim_pvalidate(u64 gpa, void *va, bool huge, bool validate, bool *no_u
 {
 	struct sim_op op = { .gpn = gpa >> PAGE_SHIFT, .level = huge ? SIM_2M : SIM_4K,
 			     .arg = validate, .fn = snp_pvalidate_fn };
-	bool valid = offset_in_page(gpa) == 0 && sim_va_maps(va, gpa);
+	bool valid = offset_in_page(gpa) == 0 && snp_va_ok(va, gpa, huge);
 	u64 st;
 
 	if (!sim_instr_pre(&op, CVM_VTLMEM_ISOLATION_SNP, valid, SNP_RET_FAIL_INPUT, &st))
@@ -942,7 +1223,7 @@ static int sim_rmpadjust(u64 gpa, void *va, bool huge, u64 attrs)
 			     .fn = snp_rmpadjust_fn };
 	u64 vmpl = FIELD_GET(SNP_RMPADJUST_VMPL, attrs);
 	bool valid = offset_in_page(gpa) == 0 && !(attrs & SNP_RMPADJUST_RESERVED) &&
-		     sim_va_maps(va, gpa);
+		     snp_va_ok(va, gpa, huge);
 	u64 st;
 
 	if (!sim_instr_pre(&op, CVM_VTLMEM_ISOLATION_SNP, valid, SNP_RET_FAIL_INPUT, &st)) {
@@ -993,13 +1274,27 @@ static u64 tdx_accept_fn(struct sim_op *op)
 	return TDX_STATUS_SUCCESS;
 }
 
+/*
+ * ATTR.WR works on one page of the secure EPT at the level given: every
+ * page of the span must have been accepted at that level (the span being
+ * naturally aligned, they are then one page). A 2M write over pages
+ * accepted at 4K, or a 4K one inside a page accepted at 2M or 1G, is a
+ * size mismatch.
+ */
 static u64 tdx_attr_fn(struct sim_op *op)
 {
 	u64 gpn, end = op->gpn + sim_level_pages(op->level);
+	bool mismatch = false;
+	u16 s;
 
-	for (gpn = op->gpn; gpn < end; gpn++)
-		if (!(pg_get(gpn) & SIM_PAGE_ACCEPTED))
+	for (gpn = op->gpn; gpn < end; gpn++) {
+		s = pg_get(gpn);
+		if (!(s & SIM_PAGE_ACCEPTED))
 			return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+		mismatch |= pg_size(s) != op->level;
+	}
+	if (mismatch)
+		return TDX_PAGE_SIZE_MISMATCH | op->level;
 	for (gpn = op->gpn; gpn < end; gpn++)
 		pg_set(gpn, (pg_get(gpn) & ~op->mask) | op->arg);
 	return TDX_STATUS_SUCCESS;
@@ -1038,23 +1333,36 @@ static enum cvm_sim_op tdx_op_kind(u64 leaf, unsigned int level)
 	return SIM_OP_HV_OTHER;
 }
 
+/*
+ * Leaves other than ACCEPT and ATTR.WR, TDG.MEM.PAGE.RELEASE among them (TDX
+ * Connect, which the module does not support), are not modelled: they get
+ * OPERAND_INVALID naming RAX, the leaf (unverified operand id).
+ */
 static u64 sim_tdcall(u64 leaf, u64 rcx, u64 rdx, u64 r8)
 {
 	struct sim_op op = { .gpn = rcx >> PAGE_SHIFT, .level = FIELD_GET(TDX_GPA_LEVEL, rcx) };
 	enum cvm_sim_op kind = tdx_op_kind(leaf, op.level);
 	bool valid = kind != SIM_OP_HV_OTHER && op.level <= SIM_1G &&
 		     !(rcx & TDX_GPA_RESERVED);
+	u64 invalid = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 	u64 st;
 
 	if (leaf == TDG_MEM_PAGE_ATTR_WR) {
 		op.fn = tdx_attr_fn;
 		valid &= tdx_attr_decode(&op, rdx, r8);
-	} else {
+	} else if (leaf == TDG_MEM_PAGE_ACCEPT) {
 		op.fn = tdx_accept_fn;
+	} else {
+		invalid = TDX_OPERAND_INVALID | SIM_TDX_OPERAND_ID_RAX;
 	}
-	if (!sim_instr_pre(&op, CVM_VTLMEM_ISOLATION_TDX, valid,
-			   TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX, &st))
-		st = sim_apply(&op);
+	if (!sim_instr_pre(&op, CVM_VTLMEM_ISOLATION_TDX, valid, invalid, &st)) {
+		/* Only 4K and 2M are accepted dynamically (unverified status). */
+		if (leaf == TDG_MEM_PAGE_ACCEPT && op.level == SIM_1G &&
+		    !READ_ONCE(sim_hv.tdx_accept_1g))
+			st = TDX_PAGE_SIZE_MISMATCH | op.level;
+		else
+			st = sim_apply(&op);
+	}
 	sim_account(kind, !st, st, st ? 0 : sim_page_ns(op.level));
 	return st;
 }
@@ -1188,19 +1496,38 @@ void sim_mismatch_clear(void)
 		clear_bit(u, sim_hv.mismatch);
 }
 
+/* Non-isolated: all RAM is the lower VTLs', under the default mask (all). */
 static u16 sim_initial_state(void)
 {
 	if (cvm.isolation == CVM_VTLMEM_ISOLATION_NONE)
-		return pg_accept(0, SIM_4K) | (HV_MAP_GPA_ALL << SIM_PAGE_VTL0_SHIFT);
+		return pg_accept(0, SIM_4K) | sim_both(HV_MAP_GPA_ALL);
 	return SIM_PAGE_TAINTED;
+}
+
+/**
+ * cvm_sim_tdx_accept_1g() - let TDG.MEM.PAGE.ACCEPT take 1 GiB pages
+ * @allow: true to accept them, false (the default) to refuse them with
+ *	PAGE_SIZE_MISMATCH as current TDX modules do
+ *
+ * The same switch as debugfs sim/tdx_accept_1g; a reset leaves it alone.
+ *
+ * Return: its previous value.
+ */
+bool cvm_sim_tdx_accept_1g(bool allow)
+{
+	bool old = READ_ONCE(sim_hv.tdx_accept_1g);
+
+	WRITE_ONCE(sim_hv.tdx_accept_1g, allow);
+	return old;
 }
 
 /**
  * cvm_sim_reset() - back to the state at load
  *
- * Every page returns to its initial state, every injection is disarmed and
- * the counters are zeroed. Page contents are left as they are. Callers make
- * sure no simulated operation runs concurrently (KUnit between tests).
+ * Every page returns to its initial state, every injection is disarmed,
+ * the decrypted aliases are forgotten and the counters are zeroed. Page
+ * contents are left as they are. Callers make sure no simulated operation
+ * runs concurrently (KUnit between tests).
  */
 void cvm_sim_reset(void)
 {
@@ -1211,6 +1538,7 @@ void cvm_sim_reset(void)
 
 	sim_inject_clear();
 	sim_counters_reset();
+	sim_aliases_clear();
 	for (u = 0; u < sim_hv.nr_units; u++) {
 		gpn = (sim_hv.first_unit + u) << SIM_UNIT_SHIFT;
 		gig = sim_gig_lock(gpn);
@@ -1357,6 +1685,5 @@ void cvm_sim_exit(void)
 {
 	debugfs_remove(sim_hv.dir);
 	sim_free();
-	mtree_destroy(&sim_vtl2[0]);
-	mtree_destroy(&sim_vtl2[1]);
+	mtree_destroy(&sim_vtl2);
 }

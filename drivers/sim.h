@@ -4,7 +4,8 @@
  * SNP/TDX isolation hardware for the memory given as VTL0 RAM (module
  * parameter sim_ram=SIZE@BASE), with fault injection, a cost model and
  * counters. It sits below the hypercall encoding: it decodes the same
- * input pages and control words a real hypervisor would.
+ * input pages and control words a real hypervisor would. The rules it
+ * enforces, and where each comes from, are listed at the top of sim.c.
  */
 #ifndef CVM_VTLMEM_SIM_H
 #define CVM_VTLMEM_SIM_H
@@ -32,6 +33,16 @@
  * it is caught. TDX and VBS zero what they accept.
  */
 #define SIM_GARBAGE_BYTE	0xA5
+
+/*
+ * SNP and TDX encrypt private memory with a key the host lacks: once a
+ * page goes shared, its old private contents reach the host and the shared
+ * view only as ciphertext. The model: every byte of the page is XORed with
+ * this constant when it goes shared (never the plaintext; zero only where
+ * the plaintext byte was 0x96). VBS has no memory encryption: a VBS page
+ * goes shared with its contents readable as they were.
+ */
+#define SIM_CIPHER_BYTE		0x96
 
 /* What the sim counts; one row per operation kind. */
 enum cvm_sim_op {
@@ -71,5 +82,8 @@ u16 cvm_sim_page(u64 gpn);
 void cvm_sim_count(enum cvm_sim_op op, struct cvm_sim_count *out);
 int cvm_sim_inject(const char *cmd);
 void cvm_sim_boot_accept(u64 gpa, u64 len);
+int cvm_sim_decrypted_alias(void *va, u64 len);
+void cvm_sim_decrypted_alias_remove(void *va);
+bool cvm_sim_tdx_accept_1g(bool allow);
 
 #endif /* CVM_VTLMEM_SIM_H */

@@ -93,6 +93,8 @@ struct sim_pcpu {
  * @busy: per 2M unit, contents being written outside the locks
  * @pcpu: counters
  * @inj: armed fault injections
+ * @tdx_accept_1g: TDX: TDG.MEM.PAGE.ACCEPT takes 1 GiB pages (debugfs
+ *	sim/tdx_accept_1g; off by default, as current TDX modules)
  * @dir: debugfs directory sim/
  */
 struct sim_hv {
@@ -110,6 +112,7 @@ struct sim_hv {
 	unsigned long *busy;
 	struct sim_pcpu __percpu *pcpu;
 	struct sim_inject inj;
+	bool tdx_accept_1g;
 	struct dentry *dir;
 };
 
