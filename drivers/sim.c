@@ -983,6 +983,8 @@ static struct {
 	unsigned long start;
 	unsigned long end;	/* exclusive; 0 for a free slot */
 } sim_aliases[SIM_MAX_ALIASES];
+/* Slots in use; read without the lock: none is the common case. */
+static unsigned int sim_nr_aliases;
 
 /* Does [@addr, @addr + @len) touch a decrypted alias? */
 static bool sim_alias_decrypted(unsigned long addr, u64 len)
@@ -990,6 +992,8 @@ static bool sim_alias_decrypted(unsigned long addr, u64 len)
 	bool hit = false;
 	unsigned int i;
 
+	if (!READ_ONCE(sim_nr_aliases))
+		return false;
 	spin_lock(&sim_alias_lock);
 	for (i = 0; i < SIM_MAX_ALIASES && !hit; i++)
 		hit = sim_aliases[i].end && addr < sim_aliases[i].end &&
@@ -1024,6 +1028,7 @@ int cvm_sim_decrypted_alias(void *va, u64 len)
 			continue;
 		sim_aliases[i].start = addr;
 		sim_aliases[i].end = addr + len;
+		WRITE_ONCE(sim_nr_aliases, sim_nr_aliases + 1);
 		ret = 0;
 	}
 	spin_unlock(&sim_alias_lock);
@@ -1041,9 +1046,12 @@ void cvm_sim_decrypted_alias_remove(void *va)
 	unsigned int i;
 
 	spin_lock(&sim_alias_lock);
-	for (i = 0; i < SIM_MAX_ALIASES; i++)
-		if (sim_aliases[i].end && sim_aliases[i].start == (unsigned long)va)
-			sim_aliases[i].end = 0;
+	for (i = 0; i < SIM_MAX_ALIASES; i++) {
+		if (!sim_aliases[i].end || sim_aliases[i].start != (unsigned long)va)
+			continue;
+		sim_aliases[i].end = 0;
+		WRITE_ONCE(sim_nr_aliases, sim_nr_aliases - 1);
+	}
 	spin_unlock(&sim_alias_lock);
 }
 
@@ -1051,6 +1059,7 @@ static void sim_aliases_clear(void)
 {
 	spin_lock(&sim_alias_lock);
 	memset(sim_aliases, 0, sizeof(sim_aliases));
+	WRITE_ONCE(sim_nr_aliases, 0);
 	spin_unlock(&sim_alias_lock);
 }
 
