@@ -36,7 +36,7 @@
  */
 #define ACCEPT_CHUNK_2M		(SZ_16M >> PAGE_SHIFT)
 #define ACCEPT_CHUNK_1G		(SZ_1G >> PAGE_SHIFT)
-#define ACCEPT_CHUNK_HV		(4 * 4080)	/* 4080 = 8 * 510 <= 4095 */
+#define ACCEPT_CHUNK_HV		(32 * HV_ACCEPT_REP_MAX)
 
 /*
  * @stop: the job's stop flag (NULL for lazy faults, which finish their

@@ -91,7 +91,8 @@ static int set_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 righ
 	 * No rights callback: a re-validated unit's rights are given back by
 	 * give_back(), with the unit zapped and faults held off meanwhile.
 	 */
-	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn) };
+	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn), NULL, NULL,
+				 r->gpn, r->npages };
 	bool lost = rights_lost(r, gpn, npages, vtl, rights);
 	u64 start = ktime_get_ns();
 	int err, rec = 0;

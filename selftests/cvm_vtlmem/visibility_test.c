@@ -137,8 +137,14 @@ TEST_F(vis, scattered_round_trip_shows_what_each_view_promises)
 		ASSERT_EQ(CVM_VTLMEM_PAGE_SHARED, cvm_page_state(self->fd, self->base + off));
 		ASSERT_EQ(0, cvm_sim_state(self->base + off, 1, &s));
 		EXPECT_EQ(3, SIM_PAGE_VIS(s));
-		EXPECT_EQ(0, s & SIM_PAGE_ACCEPTED);
-		EXPECT_EQ(0, SIM_PAGE_VTL0(s));
+		if (cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_VBS) {
+			/* VBS shares a page still accepted, with its rights. */
+			EXPECT_NE(0, s & SIM_PAGE_ACCEPTED);
+			EXPECT_EQ(0xf, SIM_PAGE_VTL0(s));
+		} else {
+			EXPECT_EQ(0, s & SIM_PAGE_ACCEPTED);
+			EXPECT_EQ(0, SIM_PAGE_VTL0(s));
+		}
 		/* The private view is gone, the shared view works. */
 		EXPECT_EQ(-1, peek(self->priv + off));
 		EXPECT_NE(-1, peek(self->shared + off));
@@ -277,10 +283,10 @@ TEST_F(vis, host_refusing_to_share_quarantines_exactly)
 	EXPECT_EQ(6, out.fail_status);
 	EXPECT_EQ(bad, out.processed);
 	/*
-	 * TDX gives nothing up before converting, so a refused page is still
-	 * accepted and private; elsewhere it was given up and is quarantined.
+	 * TDX and VBS give nothing up before converting, so a refused page is
+	 * still accepted and private; SNP rescinded it: it is quarantined.
 	 */
-	tdx = cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_TDX;
+	tdx = cvm_expected_isolation() != CVM_VTLMEM_ISOLATION_SNP;
 	ASSERT_EQ(0, cvm_query(self->fd, g[0] * SZ_4K, 300, q));
 	for (i = 0; i < 300; i++)
 		ASSERT_EQ(i < bad ? CVM_VTLMEM_PAGE_SHARED : tdx ? CVM_VTLMEM_PAGE_PRIVATE :
