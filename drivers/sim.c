@@ -1426,7 +1426,13 @@ static u64 sim_boot_fn(struct sim_op *op)
 
 	if (ret)
 		return ret;
-	pg_set(op->gpn, pg_accept(0, SIM_4K));
+	/*
+	 * VBS: what the boot loader accepted carries the partition's default
+	 * mask (all rights; OpenHCL gives such memory no protection call).
+	 * SNP and TDX: accepted with VTL2-only permissions.
+	 */
+	pg_set(op->gpn, pg_accept(0, SIM_4K) |
+			(cvm.isolation == CVM_VTLMEM_ISOLATION_VBS ? sim_both(HV_MAP_GPA_ALL) : 0));
 	set_bit(sim_unit(op->gpn), sim_hv.smashed);
 	sim_fill_later(op, op->gpn, 0);
 	return 0;
@@ -1438,7 +1444,8 @@ static u64 sim_boot_fn(struct sim_op *op)
  * @len: length in bytes
  *
  * Every page of sim RAM touching [@gpa, @gpa + @len) becomes accepted at
- * 4K, private, untainted, zeroed, with no lower-VTL rights.
+ * 4K, private, untainted, zeroed, with no lower-VTL rights (VBS: all, the
+ * partition's default mask).
  *
  * Context: process context.
  */
