@@ -318,6 +318,9 @@ TEST_F(ctl, injected_failure_names_the_gpa)
 	snprintf(cmd, sizeof(cmd), "fail gpn=%#llx status=%s",
 		 (unsigned long long)(bad / SZ_4K), fail_status());
 	ASSERT_EQ(0, cvm_sim_inject(cmd));
+	/* TDX retries a failed 2 MiB accept at 4 KiB (as Linux does): fail it too. */
+	if (cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_TDX)
+		ASSERT_EQ(0, cvm_sim_inject(cmd));
 	CTL(r, "boot", LAYOUT, "--simulate-bootloader");
 	/*
 	 * The module remembers what PROTECT_VTL2 protected, across sim/reset:
