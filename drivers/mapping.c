@@ -64,10 +64,21 @@ static bool cvm_pgoff_shared(pgoff_t pgoff)
 	return pgoff & CVM_VIEW_PGOFF;
 }
 
-/* ZONE_DEVICE pages go in as devmap entries, which GUP follows to the page. */
-static pfn_t cvm_pfn_t(const struct cvm_range *r, u64 gpn)
+/*
+ * ZONE_DEVICE pages of the private view go in as devmap entries, which GUP
+ * follows to the page. Pages of the shared view never do: the kernel would
+ * reach them through its direct map, which maps VTL0 memory encrypted, and
+ * read or write something other than what the host sees (SNP, TDX). They
+ * go in as special entries, which GUP refuses (EFAULT).
+ */
+static bool cvm_gup_able(const struct cvm_range *r, bool shared)
 {
-	return __pfn_to_pfn_t(gpn, r->pgmap ? PFN_DEV | PFN_MAP : PFN_DEV);
+	return r->pgmap && !shared;
+}
+
+static pfn_t cvm_pfn_t(const struct cvm_range *r, u64 gpn, bool shared)
+{
+	return __pfn_to_pfn_t(gpn, cvm_gup_able(r, shared) ? PFN_DEV | PFN_MAP : PFN_DEV);
 }
 
 /* Per range, and in the module's statistics (debugfs). */
@@ -159,7 +170,8 @@ static vm_fault_t cvm_fault(struct vm_fault *vmf)
 	if (ret)
 		return ret;
 	if (r->pgmap)
-		ret = vmf_insert_mixed(vma, vmf->address, cvm_pfn_t(r, gpn));
+		ret = vmf_insert_mixed(vma, vmf->address,
+				       cvm_pfn_t(r, gpn, cvm_pgoff_shared(vmf->pgoff)));
 	else
 		ret = vmf_insert_pfn(vma, vmf->address, gpn);
 	up_read(&r->map_lock);
@@ -170,7 +182,8 @@ static vm_fault_t cvm_fault(struct vm_fault *vmf)
 }
 
 /* Caller holds r->map_lock for read with the whole unit in the right state. */
-static vm_fault_t cvm_insert_pmd(struct vm_fault *vmf, struct cvm_range *r, u64 gpn)
+static vm_fault_t cvm_insert_pmd(struct vm_fault *vmf, struct cvm_range *r, u64 gpn,
+				 bool shared)
 {
 	pmd_t pmd = READ_ONCE(*vmf->pmd);
 	vm_fault_t ret;
@@ -181,7 +194,7 @@ static vm_fault_t cvm_insert_pmd(struct vm_fault *vmf, struct cvm_range *r, u64 
 	 */
 	if (!pmd_none(pmd) && !pmd_leaf(pmd))
 		return VM_FAULT_FALLBACK;
-	ret = vmf_insert_pfn_pmd(vmf, cvm_pfn_t(r, gpn), vmf->flags & FAULT_FLAG_WRITE);
+	ret = vmf_insert_pfn_pmd(vmf, cvm_pfn_t(r, gpn, shared), vmf->flags & FAULT_FLAG_WRITE);
 	if (ret == VM_FAULT_NOPAGE)
 		cvm_count_fault(r, true);
 	return ret;
@@ -198,13 +211,13 @@ static vm_fault_t cvm_pmd_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 
 	/* The VMA lies inside the range (cvm_mmap()), so the unit does too. */
-	if (!cvm_pmd_mappable(r->pgmap) || addr < vma->vm_start ||
+	if (!cvm_pmd_mappable(cvm_gup_able(r, cvm_pgoff_shared(pgoff))) || addr < vma->vm_start ||
 	    addr + PMD_SIZE > vma->vm_end || !IS_ALIGNED(gpn, CVM_UNIT_PAGES))
 		return VM_FAULT_FALLBACK;
 	if (cvm_view_lock(r, gpn, CVM_UNIT_PAGES, cvm_pgoff_gpn(vmf->pgoff),
 			  cvm_pgoff_shared(pgoff)))
 		return VM_FAULT_FALLBACK;
-	ret = cvm_insert_pmd(vmf, r, gpn);
+	ret = cvm_insert_pmd(vmf, r, gpn, cvm_pgoff_shared(pgoff));
 	up_read(&r->map_lock);
 	return ret;
 }

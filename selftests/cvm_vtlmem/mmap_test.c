@@ -442,6 +442,34 @@ TEST_F(view, pfn_mapping_refuses_process_vm_readv_with_efault)
 	EXPECT_EQ(0, cvm_remove_range(self->fd, gpa));
 }
 
+/*
+ * The kernel reaches a struct page through its direct map, which maps VTL0
+ * memory encrypted: a shared page read or written that way is not what the
+ * host sees (SNP, TDX). So the shared view gives GUP nothing to hold.
+ */
+TEST_F(view, struct_pages_shared_view_refuses_process_vm_readv)
+{
+	uint64_t gpa = self->base + 18 * SZ_2M, seed = 0x5eed0007;
+	struct cvm_vtlmem_visibility v = {
+		.size = sizeof(v), .visibility = CVM_VTLMEM_VISIBILITY_SHARED,
+		.gpa = gpa + PAGES(5), .length = PAGES(2),
+	};
+	uint8_t *m;
+
+	if (!self->isolated)
+		SKIP(return, "no shared pages without isolation");
+	ASSERT_EQ(0, cvm_add_accepted(self->fd, gpa, SZ_2M, CVM_VTLMEM_RANGE_STRUCT_PAGES));
+	ASSERT_EQ(0, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_SET_VISIBILITY, &v));
+	m = cvm_map(self->fd, (gpa + PAGES(5)) | SHARED_VIEW, PAGES(2), MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, m);
+	fill_pattern(m, PAGES(2), gpa + PAGES(5), seed);
+	EXPECT_EQ(EFAULT, peer_read(m, PAGES(2), gpa + PAGES(5), seed));
+	/* The mapping itself is unharmed. */
+	EXPECT_EQ(-1, check_pattern(m, PAGES(2), gpa + PAGES(5), seed));
+	EXPECT_EQ(0, munmap(m, PAGES(2)));
+	EXPECT_EQ(0, cvm_remove_range(self->fd, gpa));
+}
+
 TEST_F(view, remove_while_mapped_is_ebusy_even_after_close)
 {
 	uint64_t gpa = self->base + 16 * SZ_2M, seed = 0x5eed0006;
