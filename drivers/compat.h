@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What differs between the kernels the module builds for (Debian's 6.1 and
- * 6.12) and between kernel configurations, each behind one small helper so
- * that no other file tests a version or a config option.
+ * 6.12, and the newest stable kernel, 7.3 today) and between kernel
+ * configurations, each behind one small helper so that no other file tests
+ * a version or a config option.
  */
 #ifndef CVM_VTLMEM_COMPAT_H
 #define CVM_VTLMEM_COMPAT_H
@@ -16,6 +17,10 @@
 /* The module's one kernel version test: the helpers below use only this. */
 #define CVM_KERNEL_SINCE(major, minor) \
 	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+#if !CVM_KERNEL_SINCE(6, 17)
+#include <linux/pfn_t.h>
+#endif
 
 /* vm_flags became read-only behind vm_flags_set() in 6.3. */
 static inline void cvm_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
@@ -54,6 +59,65 @@ static inline bool cvm_pmd_mappable(bool struct_pages)
 		return IS_ENABLED(CONFIG_ARCH_HAS_PTE_DEVMAP);
 	return IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP);
 }
+
+/*
+ * Inserting VTL0 memory into a user mapping, one page or one 2 MiB unit,
+ * either as its struct page (@page: a ZONE_DEVICE page GUP can follow) or
+ * as a special entry GUP refuses. Until 6.17 a pfn_t said which: PFN_DEV |
+ * PFN_MAP made a devmap entry, PFN_DEV alone a special one. 6.17 removed
+ * pfn_t and devmap entries: a page goes in as a normal page, the mapping
+ * holding a reference to it until it is zapped, and a 2 MiB unit of
+ * order-0 ZONE_DEVICE pages cannot be one PMD (cvm_pmd_mappable(true) is
+ * false there: CONFIG_ARCH_HAS_PTE_DEVMAP is gone).
+ */
+#if CVM_KERNEL_SINCE(6, 17)
+static inline vm_fault_t cvm_vmf_insert_page(struct vm_fault *vmf, unsigned long pfn,
+					     bool page)
+{
+	if (page)
+		return vmf_insert_page_mkwrite(vmf, pfn_to_page(pfn),
+					       vmf->flags & FAULT_FLAG_WRITE);
+	return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+}
+
+static inline vm_fault_t cvm_vmf_insert_unit(struct vm_fault *vmf, unsigned long pfn,
+					     bool page)
+{
+	if (page)
+		return VM_FAULT_FALLBACK;
+	return vmf_insert_pfn_pmd(vmf, pfn, vmf->flags & FAULT_FLAG_WRITE);
+}
+#else
+static inline pfn_t cvm_pfn_t(unsigned long pfn, bool page)
+{
+	return __pfn_to_pfn_t(pfn, page ? PFN_DEV | PFN_MAP : PFN_DEV);
+}
+
+static inline vm_fault_t cvm_vmf_insert_page(struct vm_fault *vmf, unsigned long pfn,
+					     bool page)
+{
+	if (page)
+		return vmf_insert_mixed(vmf->vma, vmf->address, cvm_pfn_t(pfn, true));
+	return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+}
+
+static inline vm_fault_t cvm_vmf_insert_unit(struct vm_fault *vmf, unsigned long pfn,
+					     bool page)
+{
+	return vmf_insert_pfn_pmd(vmf, cvm_pfn_t(pfn, page), vmf->flags & FAULT_FLAG_WRITE);
+}
+#endif
+
+/*
+ * A workqueue bound to CPUs says so with WQ_PERCPU on newer kernels (7.3
+ * warns at alloc_workqueue() about one that says neither WQ_PERCPU nor
+ * WQ_UNBOUND); 6.1 has no such flag, and without it the default is per-CPU.
+ */
+#if CVM_KERNEL_SINCE(7, 0)
+#define CVM_WQ_PERCPU	WQ_PERCPU
+#else
+#define CVM_WQ_PERCPU	0
+#endif
 
 /* memremap_pages() exists only with CONFIG_ZONE_DEVICE. */
 #ifdef CONFIG_ZONE_DEVICE
