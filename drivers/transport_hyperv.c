@@ -3,9 +3,9 @@
  * The real final trap. Hypercalls go through the kernel's own Hyper-V path,
  * hv_do_hypercall() on the kernel's per-CPU input page, as upstream
  * drivers/hv/mshv_vtl_main.c does: the kernel knows how to reach the
- * hypervisor on each platform (hypercall page, VMMCALL through the GHCB
- * protocol on SNP, TDG.VP.VMCALL on TDX) and already made that page
- * host-visible where the hypervisor must read it. The module never calls
+ * hypervisor on each platform (hypercall page, VMMCALL on SNP,
+ * TDG.VP.VMCALL on TDX) and already made that page host-visible where the
+ * hypervisor must read it. The module never calls
  * the hypercall page itself. PVALIDATE, RMPADJUST and TDCALL are single
  * instructions issued here. Nothing else in the module differs between the
  * real hypervisor and the simulation. This file cannot run on the test

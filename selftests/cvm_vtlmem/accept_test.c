@@ -92,6 +92,34 @@ TEST_F(accept, whole_range_at_abi_minimum)
 	free(s);
 }
 
+/*
+ * TDX accepts 1 GiB only where a 1 GiB page fits, and current TDX modules
+ * refuse it: the first refusal is remembered, so it costs one call per
+ * module load, not one per GiB; every 2 MiB page is then accepted at 2 MiB.
+ */
+TEST_F(accept, tdx_refused_1g_is_tried_once_per_load)
+{
+	uint64_t len = cvm_vtl0_size(), priv;
+	int round;
+
+	if (isolation() != CVM_VTLMEM_ISOLATION_TDX)
+		SKIP(return, "TDX only");
+	if (len < SZ_1G || self->base % SZ_1G)
+		SKIP(return, "needs an aligned GiB of VTL0 RAM");
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, cvm_clean_slate(self->fd));
+		ASSERT_EQ(0, cvm_add_range(self->fd, self->base, SZ_1G, CVM_VTLMEM_RANGE_PRIVATE,
+					   0));
+		ASSERT_EQ(0, cvm_accept(self->fd, self->base, SZ_1G, 0, NULL));
+		ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES(SZ_1G), &priv));
+		EXPECT_EQ(NPAGES(SZ_1G), priv);
+		/* At most once in this load (an earlier test may have paid it). */
+		EXPECT_GE(round ? 0 : 1, cvm_sim_calls("tdx_accept_1g"));
+		EXPECT_EQ(NPAGES(SZ_1G) / 512, cvm_sim_calls("tdx_accept_2m"));
+		EXPECT_EQ(0, cvm_sim_calls("tdx_accept_4k"));
+	}
+}
+
 TEST_F(accept, unaligned_edges_at_4k)
 {
 	uint64_t gpa = self->base + 3 * SZ_4K, len = SZ_2M * 2 + 5 * SZ_4K - 3 * SZ_4K;

@@ -257,9 +257,38 @@ static inline long long cvm_sim_calls(const char *op)
 }
 
 /*
- * Every page of the span: QUERY and the simulation agree on acceptance.
- * Returns the number of pages that disagree (-1 if unreadable) and counts
- * the private ones in *@private_pages.
+ * Does QUERY's record @q of a page say what the (simulated) platform holds
+ * in @s? A private page is accepted and not host-visible; a shared page is
+ * host-visible, and accepted only where the platform shares pages still
+ * accepted (VBS); an unaccepted page is neither. For private and shared
+ * pages the lower VTLs' rights must match too. A quarantined page is in no
+ * state the module vouches for.
+ */
+static inline int cvm_record_matches(uint16_t q, uint16_t s)
+{
+	unsigned int st = q & CVM_VTLMEM_PAGE_STATE_MASK;
+	int accepted = !!(s & SIM_PAGE_ACCEPTED), shared = SIM_PAGE_VIS(s) != 0;
+	int rights = ((q >> CVM_VTLMEM_PAGE_VTL0_SHIFT) & 0xf) == SIM_PAGE_VTL0(s) &&
+		     ((q >> CVM_VTLMEM_PAGE_VTL1_SHIFT) & 0xf) == SIM_PAGE_VTL1(s);
+
+	switch (st) {
+	case CVM_VTLMEM_PAGE_PRIVATE:
+		return accepted && !shared && rights;
+	case CVM_VTLMEM_PAGE_SHARED:
+		return shared && rights &&
+		       accepted == (cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_VBS);
+	case CVM_VTLMEM_PAGE_UNACCEPTED:
+		return !accepted && !shared;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Every page of the span: QUERY and the simulation agree (acceptance,
+ * visibility, VTL0 and VTL1 rights; cvm_record_matches()). Returns the
+ * number of pages that disagree (-1 if unreadable) and counts the private
+ * ones in *@private_pages.
  */
 static inline int cvm_check_consistent(int fd, uint64_t gpa, uint64_t n,
 				       uint64_t *private_pages)
@@ -272,12 +301,11 @@ static inline int cvm_check_consistent(int fd, uint64_t gpa, uint64_t n,
 		goto out;
 	bad = 0;
 	for (i = 0; i < n; i++) {
-		int rec = (q[i] & CVM_VTLMEM_PAGE_STATE_MASK) == CVM_VTLMEM_PAGE_PRIVATE;
-
-		priv += rec;
-		if (rec != !!(s[i] & SIM_PAGE_ACCEPTED)) {
-			fprintf(stderr, "# page %#llx: recorded %#x, simulated %#x\n",
-				(unsigned long long)(gpa + i * SZ_4K), q[i], s[i]);
+		priv += (q[i] & CVM_VTLMEM_PAGE_STATE_MASK) == CVM_VTLMEM_PAGE_PRIVATE;
+		if (!cvm_record_matches(q[i], s[i])) {
+			if (bad < 8)
+				fprintf(stderr, "# page %#llx: recorded %#x, simulated %#x\n",
+					(unsigned long long)(gpa + i * SZ_4K), q[i], s[i]);
 			bad++;
 		}
 	}

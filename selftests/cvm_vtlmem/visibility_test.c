@@ -106,6 +106,50 @@ static void need_isolation(struct __test_metadata *_metadata)
 		SKIP(return, "no host visibility without isolation");
 }
 
+/* Bytes of a page equal to @b. */
+static unsigned int count_bytes(const volatile uint8_t *p, uint8_t b)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < SZ_4K; i++)
+		n += p[i] == b;
+	return n;
+}
+
+/*
+ * What the host sees of a page that goes shared: on VBS the plaintext, so
+ * the module zeroes the page first unless the caller shares its contents on
+ * purpose (KEEP_CONTENTS); on SNP and TDX only ciphertext.
+ */
+TEST_F(vis, host_reads_no_private_contents_unless_asked)
+{
+	uint64_t g[2] = { self->base / SZ_4K + 40, self->base / SZ_4K + 41 };
+	struct cvm_vtlmem_visibility keep = {
+		.size = sizeof(keep),
+		.flags = CVM_VTLMEM_VISIBILITY_GPN_LIST | CVM_VTLMEM_VISIBILITY_KEEP_CONTENTS,
+		.visibility = CVM_VTLMEM_VISIBILITY_SHARED, .count = 1, .gpns = (uintptr_t)&g[1],
+	};
+	const volatile uint8_t *p40 = self->shared + 40 * SZ_4K, *p41 = self->shared + 41 * SZ_4K;
+	bool vbs = cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_VBS;
+
+	need_isolation(_metadata);
+	if (cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_NONE)
+		return;
+	ASSERT_EQ(0, set_vis(self->fd, g, 1, CVM_VTLMEM_VISIBILITY_SHARED, NULL));
+	ASSERT_EQ(0, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_SET_VISIBILITY, &keep));
+	if (vbs) {
+		EXPECT_EQ(SZ_4K, count_bytes(p40, 0));
+		EXPECT_EQ(SZ_4K, count_bytes(p41, pattern(41)));
+	} else {
+		EXPECT_EQ(0, count_bytes(p40, pattern(40)));
+		EXPECT_EQ(0, count_bytes(p41, pattern(41)));
+	}
+	/* Keeping contents means something only on the way to the host. */
+	keep.visibility = CVM_VTLMEM_VISIBILITY_PRIVATE;
+	EXPECT_EQ(-EINVAL, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_SET_VISIBILITY, &keep));
+	EXPECT_EQ(CVM_VTLMEM_PAGE_SHARED, cvm_page_state(self->fd, g[1] * SZ_4K));
+}
+
 TEST_F(vis, none_isolation_has_no_visibility)
 {
 	uint64_t g = self->base / SZ_4K;
