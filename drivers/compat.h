@@ -87,6 +87,12 @@ static inline vm_fault_t cvm_vmf_insert_unit(struct vm_fault *vmf, unsigned long
 		return VM_FAULT_FALLBACK;
 	return vmf_insert_pfn_pmd(vmf, pfn, vmf->flags & FAULT_FLAG_WRITE);
 }
+
+/* A special entry in a VM_MIXEDMAP mapping (whose pages have struct pages). */
+static inline vm_fault_t cvm_vmf_insert_special(struct vm_fault *vmf, unsigned long pfn)
+{
+	return vmf_insert_mixed(vmf->vma, vmf->address, pfn);
+}
 #else
 static inline pfn_t cvm_pfn_t(unsigned long pfn, bool page)
 {
@@ -105,6 +111,11 @@ static inline vm_fault_t cvm_vmf_insert_unit(struct vm_fault *vmf, unsigned long
 					     bool page)
 {
 	return vmf_insert_pfn_pmd(vmf, cvm_pfn_t(pfn, page), vmf->flags & FAULT_FLAG_WRITE);
+}
+
+static inline vm_fault_t cvm_vmf_insert_special(struct vm_fault *vmf, unsigned long pfn)
+{
+	return vmf_insert_mixed(vmf->vma, vmf->address, cvm_pfn_t(pfn, false));
 }
 #endif
 

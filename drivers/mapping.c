@@ -19,7 +19,6 @@
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
-#include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -76,11 +75,16 @@ static bool cvm_gup_able(const struct cvm_range *r, bool shared)
 	return r->pgmap && !shared;
 }
 
-static pfn_t cvm_pfn_t(const struct cvm_range *r, u64 gpn, bool shared)
+/* One page into a view: its struct page, or a special entry. */
+static vm_fault_t cvm_insert_page(struct vm_fault *vmf, struct cvm_range *r, u64 gpn,
+				  bool shared)
 {
-	return __pfn_to_pfn_t(gpn, cvm_gup_able(r, shared) ? PFN_DEV | PFN_MAP : PFN_DEV);
+	if (cvm_gup_able(r, shared))
+		return cvm_vmf_insert_page(vmf, gpn, true);
+	if (r->pgmap)	/* a VM_MIXEDMAP mapping */
+		return cvm_vmf_insert_special(vmf, gpn);
+	return cvm_vmf_insert_page(vmf, gpn, false);
 }
-
 /* Per range, and in the module's statistics (debugfs). */
 static void cvm_count_fault(struct cvm_range *r, bool huge)
 {
@@ -169,11 +173,7 @@ static vm_fault_t cvm_fault(struct vm_fault *vmf)
 	ret = cvm_view_lock(r, gpn, 1, gpn, cvm_pgoff_shared(vmf->pgoff));
 	if (ret)
 		return ret;
-	if (r->pgmap)
-		ret = vmf_insert_mixed(vma, vmf->address,
-				       cvm_pfn_t(r, gpn, cvm_pgoff_shared(vmf->pgoff)));
-	else
-		ret = vmf_insert_pfn(vma, vmf->address, gpn);
+	ret = cvm_insert_page(vmf, r, gpn, cvm_pgoff_shared(vmf->pgoff));
 	up_read(&r->map_lock);
 
 	if (ret == VM_FAULT_NOPAGE)
@@ -194,7 +194,7 @@ static vm_fault_t cvm_insert_pmd(struct vm_fault *vmf, struct cvm_range *r, u64 
 	 */
 	if (!pmd_none(pmd) && !pmd_leaf(pmd))
 		return VM_FAULT_FALLBACK;
-	ret = vmf_insert_pfn_pmd(vmf, cvm_pfn_t(r, gpn, shared), vmf->flags & FAULT_FLAG_WRITE);
+	ret = cvm_vmf_insert_unit(vmf, gpn, cvm_gup_able(r, shared));
 	if (ret == VM_FAULT_NOPAGE)
 		cvm_count_fault(r, true);
 	return ret;
