@@ -100,6 +100,8 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 	done = res.done;
 	fail = gpn + done;
 	status = res.status;
+	if (err)
+		out->plat.fail_pages = res.fail_pages;
 	granted = ops->grants_with_accept ? res.granted : 0;
 	if (done && ctx->zero)
 		zero_pages(r, gpn, done);

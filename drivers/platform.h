@@ -50,6 +50,9 @@ enum cvm_psize { CVM_PSIZE_4K, CVM_PSIZE_2M, CVM_PSIZE_1G, CVM_PSIZE_NR };
  * @calls: hypercalls and instructions issued
  * @pages: pages completed per page size (in 4 KiB pages)
  * @fallbacks: large units retried at a smaller size
+ * @fail_pages: on failure, the pages from @done that the failing call or
+ *	instruction covered, whose state the platform left unknown (0: one;
+ *	SNP: a whole 2 MiB unit)
  * @granted: with cvm_platform_ops.grants_with_accept, the pages from the
  *	start that also got the grant (at most @done; the rest of @done are
  *	accepted with no lower-VTL rights)
@@ -62,6 +65,7 @@ struct cvm_plat_result {
 	u64 calls;
 	u64 pages[CVM_PSIZE_NR];
 	u64 fallbacks;
+	u64 fail_pages;
 	u64 granted;
 	const bool *stop;
 };

@@ -174,8 +174,10 @@ static int snp_walk(const struct cvm_span *span, snp_op_fn op, u64 arg,
 				res->done = i;
 				continue;
 			}
-			if (ret < 0)
+			if (ret < 0) {
+				res->fail_pages = UNIT_PAGES;
 				return ret;
+			}
 			res->fallbacks++;
 			end = i + UNIT_PAGES;
 		} else {

@@ -229,20 +229,41 @@ static void zero_for_host(struct vis_page *p, u64 n)
 }
 
 /*
- * The host refused to convert these pages after we gave them up. Where
- * giving up was a no-op they are still accepted and private, with their
- * rights. Elsewhere they are in no usable state: no view may ever map them
- * again until a private transition accepts them from scratch.
+ * Pages whose transition failed at @p[0] with @err: the @nbad pages the
+ * failing call covered are in a state the platform left unknown, unless
+ * the operation was only stopped (-EINTR: nothing was refused). Those are
+ * quarantined: no view may map them until a private transition accepts
+ * them from scratch. Returns how many were.
  */
-static void refused_to_share(struct vis_page *p, u64 n, u64 status)
+static u64 quarantine_refused(struct vis_page *p, u64 n, u64 nbad, int err, u64 status)
 {
+	if (err == -EINTR || !n)
+		return 0;
+	nbad = clamp_t(u64, nbad, 1, n);
+	set_state(p, nbad, CVM_PS_QUARANTINED);
+	pr_warn_ratelimited("GPA %#llx: platform refused (%d, status %#llx): %llu pages quarantined\n",
+			    p[0].gpn << PAGE_SHIFT, err, status, nbad);
+	return nbad;
+}
+
+/*
+ * The visibility call failed at @p[0]. Where giving up acceptance was a
+ * no-op the pages are still accepted and private, with their rights, unless
+ * the hypervisor contradicted itself about that page. Elsewhere they were
+ * given up: the refused page is quarantined, the ones the call never
+ * reached stay what they are, private and unaccepted.
+ */
+static void refused_to_share(struct vis_page *p, u64 n, u64 status, int err)
+{
+	u64 bad = 0;
+
 	if (cvm_platform()->keeps_acceptance) {
-		set_state(p, n, CVM_PS_PRIVATE);
+		if (err == -EPROTO)
+			bad = quarantine_refused(p, n, 1, err, status);
+		set_state(p + bad, n - bad, CVM_PS_PRIVATE);
 		return;
 	}
-	set_state(p, n, CVM_PS_QUARANTINED);
-	pr_warn_ratelimited("host refused GPA %#llx going shared (status %#llx): %llu pages quarantined\n",
-			    p[0].gpn << PAGE_SHIFT, status, n);
+	quarantine_refused(p, n, 1, err, status);
 }
 
 /* What the lower VTLs hold on pages that just went shared. */
@@ -308,7 +329,10 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	}
 	k = unaccept(p, n, op->stop, &res, &err);
 	if (err) {
-		set_state(p + k, n - k, CVM_PS_PRIVATE);
+		/* Given up: [0, k); unknown: what the failing call covered. */
+		u64 bad = quarantine_refused(p + k, n - k, res.fail_pages, err, res.status);
+
+		set_state(p + k + bad, n - k - bad, CVM_PS_PRIVATE);
 		fold(out, &res);
 		return fail_at(out, base, k, err, res.status);
 	}
@@ -321,7 +345,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	fold(out, &res);
 	if (err) {
 		fail_at(out, base, k, err, res.status);
-		refused_to_share(p + k, n - k, res.status);
+		refused_to_share(p + k, n - k, res.status, err);
 	}
 }
 
@@ -419,8 +443,13 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 		out->done += weight(p + i, ok);
 		out->plat.calls += c.plat.calls;
 		if (c.err) {
-			/* The host said private but the page will not accept. */
-			set_state(p + i + ok, k - i - ok, CVM_PS_QUARANTINED);
+			/*
+			 * The host said private but the page will not accept:
+			 * what the failing call covered is in an unknown state.
+			 * Pages it never reached stay private and unaccepted.
+			 */
+			quarantine_refused(p + i + ok, k - i - ok, c.plat.fail_pages, c.err,
+					   c.status);
 			return fail_at(out, base, i + ok, c.err, c.status);
 		}
 	}
