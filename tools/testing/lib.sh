@@ -12,9 +12,11 @@ VTL0_SIZE=0x40000000
 log() { printf '[rig] %s\n' "$*" >&2; }
 die() { printf '[rig] error: %s\n' "$*" >&2; exit 1; }
 
-# Packages the rig needs on the host; installed once, quietly.
+# Packages the rig needs on the host; installed once, quietly. Debian's
+# kernels have CONFIG_DEBUG_INFO_BTF_MODULES=y: a module build runs pahole
+# (dwarves).
 HOST_PACKAGES="make gcc libc6-dev qemu-system-x86 busybox-static sparse flex bison
-	libelf-dev libssl-dev bc cpio kmod xz-utils zstd perl python3 dkms"
+	libelf-dev libssl-dev bc cpio kmod xz-utils zstd perl python3 dkms dwarves"
 
 ensure_host_packages() {
 	local missing="" p
@@ -27,7 +29,7 @@ ensure_host_packages() {
 	log "installing:$missing"
 	apt_update_once
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		$missing >"$CACHE/apt-install.log" 2>&1 ||
+		-o DPkg::Lock::Timeout=600 $missing >"$CACHE/apt-install.log" 2>&1 ||
 		die "apt-get install failed, see $CACHE/apt-install.log"
 }
 
