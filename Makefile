@@ -4,7 +4,8 @@
 #
 #   make                 module (against KDIR) + user-space tools
 #   make KDIR=/path      build against another kernel tree
-#   make check           full test rig: Debian 6.12 + 6.1 + debug kernel
+#   make check           full test rig: Debian 6.12 + 6.1 + debug kernel + newest
+#                        stable + VTL2 configuration + a fresh Debian 12 root
 #   make demo            boot a VM and run the paravisor boot flow
 
 KVER ?= $(shell uname -r)

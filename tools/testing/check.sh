@@ -4,24 +4,33 @@
 # check.sh [--debug-only]: the whole test rig, as "make check" runs it.
 #
 #   style    checkpatch --strict, kernel-doc
-#   build    the module against Debian 6.12, Debian 6.1 and the debug kernel,
-#            C=2 W=1, no warnings allowed
-#   suites   each kernel booted in QEMU; for each simulated isolation type the
-#            module is loaded, the selftests run, the module unloaded
-#   dkms     make dkms-install against Debian's installed 6.12 headers
+#   build    the module against Debian 6.12, Debian 6.1, the debug kernel,
+#            the newest stable kernel (trixie-backports, built in a Debian 13
+#            root with its own gcc) and a VTL2 configuration of that
+#            kernel's source, C=2 W=1, no warnings allowed
+#   suites   each kernel but the VTL2 one booted in QEMU; for each simulated
+#            isolation type the module is loaded, the selftests run, the
+#            module unloaded
+#   dkms     make dkms-install against Debian's 6.12 headers installed here,
+#            and against the stable kernel's in a throw-away Debian 13 root
 #   smp      accept and visibility suites on 1 and 4 CPUs (first lane)
 #   rig      a canary lane proving that a failing test and a kernel WARNING
 #            both make the run fail
+#   fresh    the README's "make demo" and a reduced "make check" in a fresh
+#            minimal Debian 12 root (fresh.sh)
 #
-# Environment: CVM_LANES (default "6.12 6.1 debug"), CVM_ISOLATIONS (default
-# "none vbs snp tdx"), CVM_VM_VERBOSE=1 to see the VM consoles.
+# Environment: CVM_LANES (default "6.12 6.1 debug stable vtl2 fresh"),
+# CVM_ISOLATIONS (default "none vbs snp tdx"), CVM_SUITES (suite names, e.g.
+# "accept protect"; default all), CVM_SKIP_DKMS=1, CVM_VM_VERBOSE=1 to see
+# the VM consoles.
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(readlink -f "$here/../..")
 . "$here/lib.sh"
 
-lanes=${CVM_LANES:-6.12 6.1 debug}
+lanes=${CVM_LANES:-6.12 6.1 debug stable vtl2 fresh}
 isolations=${CVM_ISOLATIONS:-none vbs snp tdx}
+suites=${CVM_SUITES:-}
 [ "${1:-}" = --debug-only ] && lanes=debug
 build=${CVM_BUILD_DIR:-$top/build}
 mkdir -p "$build"
@@ -40,11 +49,26 @@ result() { # result OK|FAIL NAME [DETAIL]
 	fi
 }
 
-lane_env() { # prints KVER/KDIR/VMLINUZ for a lane
+lane_env() { # prints KVER/KDIR/VMLINUZ/BUILD_ROOT/CHECK/KMAKE_ARGS for a lane
 	case $1 in
 	debug) "$here/debug-kernel.sh" ;;
+	vtl2) "$here/vtl2-kernel.sh" ;;
 	*) "$here/fetch-kernel.sh" "$1" ;;
 	esac
+}
+
+in_list() { # in_list WORD LIST
+	case " $2 " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+select_suites() { # select_suites TEST...: those CVM_SUITES names (all if unset)
+	local t
+	for t in "$@"; do
+		if [ -z "$suites" ] || in_list "$(basename "$t" _test)" "$suites"; then
+			echo "$t"
+		fi
+	done
 }
 
 ensure_host_packages
@@ -69,9 +93,11 @@ else
 	echo "$passed passed, $failed failed"
 	exit 1
 fi
-tests=$(ls "$top"/selftests/cvm_vtlmem/*_test)
+tests=$(select_suites "$top"/selftests/cvm_vtlmem/*_test)
+[ -n "$tests" ] || die "CVM_SUITES=$suites names no suite"
+dkms=$([ "$(id -u)" = 0 ] && [ -z "${CVM_SKIP_DKMS:-}" ] && echo 1)
 
-if [ "$lanes" != debug ] && [ "$(id -u)" = 0 ] && [ -z "${CVM_SKIP_DKMS:-}" ]; then
+if in_list 6.12 "$lanes" && [ -n "$dkms" ]; then
 	if "$here/dkms-check.sh" >"$build/dkms.log" 2>&1; then
 		result OK "dkms: add/build/install against linux-headers (6.12)"
 	else
@@ -115,7 +141,7 @@ CONF
 	fi
 	# Other CPU counts run the suites whose work spreads over CPUs.
 	if [ "$smp" != 2 ]; then
-		suite=$(ls "$top"/selftests/cvm_vtlmem/{accept,nowait,visibility}_test)
+		suite=$(select_suites "$top"/selftests/cvm_vtlmem/{accept,nowait,visibility}_test)
 		tag=-smp$smp
 	fi
 	"$here/mkinitramfs.sh" "$dir/initrd$tag.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
@@ -132,24 +158,55 @@ add_counts() { # add_counts PARSE-LOG-OUTPUT: print it, add its totals
 	failed=$((failed + f))
 }
 
-for lane in $lanes; do
-	mkdir -p "$build/$lane"
-	if ! env_out=$(lane_env "$lane"); then
-		result FAIL "kernel $lane: could not be fetched or built"
-		continue
+lane_time() { # lane_time LANE START: a TAP comment with the lane's time
+	echo "# $1: $((SECONDS - $2)) s"
+}
+
+one_lane() { # one_lane LANE: build, boot and test it, print the results
+	local lane=$1 env_out out smp smp_isos i
+	if [ "$lane" = fresh ]; then
+		if "$here/fresh.sh" >"$build/fresh.log" 2>&1; then
+			grep '^# ' "$build/fresh.log"
+			result OK "fresh: make demo and make check in a fresh Debian 12 root"
+		else
+			grep '^# ' "$build/fresh.log"
+			grep -v '^# ' "$build/fresh.log" | tail -5 | sed 's/^/#   /'
+			result FAIL "fresh: make demo and make check in a fresh Debian 12 root"
+		fi
+		return 0
 	fi
+	if ! env_out=$(lane_env "$lane" 2>"$build/$lane/kernel.log"); then
+		sed 's/^/#   /' "$build/$lane/kernel.log" | tail -10
+		result FAIL "kernel $lane: could not be fetched or built"
+		return 0
+	fi
+	BUILD_ROOT="" CHECK=sparse KMAKE_ARGS="" BUILD_NOTE=""
 	eval "$env_out"
-	if "$here/build-module.sh" "$KDIR" "$build/$lane" 2>"$build/$lane/build-errors.log"; then
-		result OK "build $lane ($KVER): C=2 W=1 clean"
+	# shellcheck disable=SC2086 # KMAKE_ARGS is a list of make arguments
+	if "$here/build-module.sh" "$KDIR" "$build/$lane" "$BUILD_ROOT" CHECK="$CHECK" $KMAKE_ARGS \
+		2>"$build/$lane/build-errors.log"; then
+		result OK "build $lane ($KVER): C=2 W=1 clean${BUILD_NOTE:+ ($BUILD_NOTE)}"
 	else
 		sed 's/^/#   /' "$build/$lane/build-errors.log" | head -30
 		result FAIL "build $lane ($KVER)"
-		continue
+		return 0
 	fi
+	# A HYPERV_VTL_MODE kernel runs only in VTL2: compile only.
+	[ -n "$VMLINUZ" ] || return 0
 	add_counts "$(run_lane "$lane" "$isolations" 0)"
+	if [ "$lane" = stable ] && [ -n "$dkms" ]; then
+		if "$here/dkms-check.sh" stable >"$build/dkms-stable.log" 2>&1; then
+			result OK "dkms: add/build/install against linux-headers ($KVER, Debian 13 root)"
+		else
+			tail -20 "$build/dkms-stable.log" | sed 's/^/#   /'
+			result FAIL "dkms: add/build/install against linux-headers ($KVER, Debian 13 root)"
+		fi
+	fi
 
-	# The rig must catch what it claims to catch: run once per check.
-	if [ "$lane" = "${lanes%% *}" ]; then
+	# The rig must catch what it claims to catch: run once per check, on
+	# the first lane that boots.
+	if [ -z "$self_checked" ]; then
+		self_checked=1
 		out=$(run_lane "$lane" none 1)
 		if echo "$out" | grep -q 'rig_canary_test.*not ok\|deliberately_fails' &&
 			echo "$out" | grep -q 'kernel report: .*WARNING\|kernel report: .*cut here' &&
@@ -160,10 +217,26 @@ for lane in $lanes; do
 			result FAIL "rig self-check: the canaries were not caught"
 		fi
 		# The engine must work on one CPU and on more than two.
-		for smp in 1 4; do
-			add_counts "$(run_lane "$lane" "snp vbs" 0 "$smp")"
+		smp_isos=""
+		for i in snp vbs; do
+			in_list $i "$isolations" && smp_isos="${smp_isos:+$smp_isos }$i"
 		done
+		if [ -n "$smp_isos" ] && [ -n "$(select_suites \
+			"$top"/selftests/cvm_vtlmem/{accept,nowait,visibility}_test)" ]; then
+			for smp in 1 4; do
+				add_counts "$(run_lane "$lane" "$smp_isos" 0 "$smp")"
+			done
+		fi
 	fi
+}
+
+echo "# setup, style, user space${dkms:+, dkms (6.12)}: $SECONDS s"
+self_checked=""
+for lane in $lanes; do
+	mkdir -p "$build/$lane"
+	t0=$SECONDS
+	one_lane "$lane"
+	lane_time "$lane" "$t0"
 done
 
 echo "$passed passed, $failed failed"

@@ -14,9 +14,14 @@ die() { printf '[rig] error: %s\n' "$*" >&2; exit 1; }
 
 # Packages the rig needs on the host; installed once, quietly. Debian's
 # kernels have CONFIG_DEBUG_INFO_BTF_MODULES=y: a module build runs pahole
-# (dwarves).
+# (dwarves). debootstrap makes the Debian 13 build root and the fresh lane's
+# Debian 12 root. The fresh lane proves this list complete.
 HOST_PACKAGES="make gcc libc6-dev qemu-system-x86 busybox-static sparse flex bison
-	libelf-dev libssl-dev bc cpio kmod xz-utils zstd perl python3 dkms dwarves"
+	libelf-dev libssl-dev bc cpio kmod xz-utils zstd perl python3 dkms dwarves
+	debootstrap"
+
+# The Debian mirror for everything the rig downloads outside apt's own lists.
+MIRROR=${CVM_MIRROR:-http://deb.debian.org/debian}
 
 ensure_host_packages() {
 	local missing="" p
@@ -43,15 +48,40 @@ apt_update_once() {
 	fi
 }
 
-# Download one package into $CACHE/debs (if not there) and print the path.
+# Private apt states, one per Debian suite, under the cache: the newest
+# stable kernels are in trixie-backports, a sparse that knows their C in
+# sid. The machine's own apt configuration is never touched.
+suite_apt() { # suite_apt SUITE apt-get|apt-cache ARGS...
+	local dir="$CACHE/apt-$1" tool=$2
+	shift 2
+	"$tool" -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$dir/lists" -o Dir::State::Status="$dir/status" \
+		-o Dir::Cache="$dir/cache" "$@"
+}
+
+suite_apt_update_once() { # suite_apt_update_once SUITE
+	local dir="$CACHE/apt-$1"
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo "deb $MIRROR $1 main" >"$dir/sources.list"
+	touch "$dir/status"
+	if [ -z "$(find "$dir/.updated" -mmin -360 2>/dev/null)" ]; then
+		suite_apt "$1" apt-get update -q >"$dir/update.log" 2>&1 ||
+			die "apt-get update ($1) failed, see $dir/update.log"
+		touch "$dir/.updated"
+	fi
+}
+
+# fetch_deb PKG [SUITE]: download one package into $CACHE/debs (if not
+# there) and print the path; from SUITE's private apt state if given.
 fetch_deb() {
-	local pkg=$1 ver f
-	ver=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
+	local pkg=$1 apt=command ver f
+	[ -n "${2:-}" ] && apt="suite_apt $2"
+	ver=$($apt apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "package $pkg not on the mirror"
 	mkdir -p "$CACHE/debs"
 	f=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | grep -F "_$(echo "$ver" | sed 's/:/%3a/')_" | head -1)
 	if [ -z "$f" ]; then
-		(cd "$CACHE/debs" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
+		(cd "$CACHE/debs" && $apt apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
 			die "apt-get download $pkg=$ver failed"
 		f=$(ls -t "$CACHE/debs/${pkg}_"*.deb | head -1)
 	fi
