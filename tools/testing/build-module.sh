@@ -34,7 +34,8 @@ fi
 # Anything the compiler or sparse printed about our files is a failure,
 # also a warning reported in a kernel header on our behalf (fortify), and
 # kbuild's "C=2 specified, but sparse is not available or not up to date".
-if grep -E "^$out/src/.*: (warning|error|note)|^$out/src/[^ ]*:[0-9]+:[0-9]+: |: (warning|error): |C=[12] specified, but" \
+# Newer kbuild names our files relative to M=, older by absolute path.
+if grep -E "^($out/src/)?(drivers|include)/[^ ]*:[0-9]+(:[0-9]+)?: |: (warning|error): |C=[12] specified, but" \
 	"$out/build.log" >&2; then
 	exit 1
 fi

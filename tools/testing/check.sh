@@ -230,7 +230,7 @@ one_lane() { # one_lane LANE: build, boot and test it, print the results
 	fi
 }
 
-echo "# setup, style, user space${dkms:+, dkms (6.12)}: $SECONDS s"
+echo "# setup, style, user space$(in_list 6.12 "$lanes" && [ -n "$dkms" ] && echo ", dkms (6.12)"): $SECONDS s"
 self_checked=""
 for lane in $lanes; do
 	mkdir -p "$build/$lane"
