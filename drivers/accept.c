@@ -410,8 +410,9 @@ static int accept_background(struct cvm_range *r, struct cvm_vtlmem_accept *req)
  * range holds the span; -EAGAIN if the file already holds
  * %CVM_VTLMEM_MAX_JOBS no-wait jobs; -EIO if the platform refused a page
  * (fail_gpa, fail_status); -EPROTO if the hypervisor contradicted itself;
- * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM; -EFAULT (a no-wait job
- * whose id could not be written back is cancelled and freed).
+ * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM; -EFAULT, before anything
+ * changes, if the struct cannot be written back (a no-wait job whose id
+ * still could not be written back is cancelled and freed).
  */
 long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
 {
@@ -423,7 +424,7 @@ long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
 	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_ACCEPT_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
-	ret = accept_check(&req, usize);
+	ret = accept_check(&req, usize) ?: cvm_uarg_writable(uarg, &req, sizeof(req), usize);
 	if (ret)
 		return ret;
 	r = cvm_range_get(req.gpa >> PAGE_SHIFT, req.length >> PAGE_SHIFT);

@@ -392,7 +392,8 @@ static int protect_span(struct cvm_range *r, struct cvm_vtlmem_protect *req)
  * neighbour whose rights could not be given back, as QUERY shows);
  * -EPROTO if the hypervisor contradicted itself; -ETIMEDOUT; -EINTR on a
  * fatal signal; -ENOMEM if rights the platform set could not be recorded
- * (QUERY may show stale rights just before fail_gpa). Other chunks may
+ * (QUERY may show stale rights just before fail_gpa); -EFAULT, before
+ * anything changes, if the struct cannot be written back. Other chunks may
  * have finished past fail_gpa: done counts them.
  */
 long cvm_ioctl_protect(void __user *uarg)
@@ -405,7 +406,7 @@ long cvm_ioctl_protect(void __user *uarg)
 	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_PROTECT_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
-	ret = protect_check(&req);
+	ret = protect_check(&req) ?: cvm_uarg_writable(uarg, &req, sizeof(req), usize);
 	if (ret)
 		return ret;
 	/* One mask, VTL2's, binds VTL0 and VTL1: VTL1's own belongs to VTL1. */
@@ -712,7 +713,8 @@ static int vtl2_check(const struct cvm_vtlmem_protect_vtl2 *req)
  * if the span wraps; -ENXIO if a page of the span is not this kernel's RAM
  * (nothing changed); -EIO if the platform refused (fail_gpa is the first
  * page left accessible to a lower VTL, fail_status the refusal); -EPROTO;
- * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM.
+ * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM; -EFAULT, before anything
+ * changes, if the struct cannot be written back.
  */
 long cvm_ioctl_protect_vtl2(void __user *uarg)
 {
@@ -725,7 +727,7 @@ long cvm_ioctl_protect_vtl2(void __user *uarg)
 		return ret;
 	if (cvm.isolation != CVM_VTLMEM_ISOLATION_NONE)
 		return -EOPNOTSUPP;
-	ret = vtl2_check(&req);
+	ret = vtl2_check(&req) ?: cvm_uarg_writable(uarg, &req, sizeof(req), usize);
 	if (ret)
 		return ret;
 	req.done = 0;

@@ -64,6 +64,25 @@ int cvm_uarg_out(void __user *uarg, void *karg, size_t ksize, u32 usize)
 }
 
 /**
+ * cvm_uarg_writable() - make sure the answer can be written back, before
+ *	any work
+ * @uarg: user pointer the struct came from
+ * @karg: the kernel copy, as cvm_uarg_in() read it
+ * @ksize: size of the struct this module knows
+ * @usize: the size the caller declared
+ *
+ * Writes back the bytes that were read, unchanged, so that an operation
+ * whose progress report could not be delivered (a read-only buffer) is
+ * refused before it changes anything.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int cvm_uarg_writable(void __user *uarg, const void *karg, size_t ksize, u32 usize)
+{
+	return copy_to_user(uarg, karg, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
+}
+
+/**
  * cvm_uarg_span() - check a GPA span given by user space
  * @gpa: first address
  * @length: bytes

@@ -7,6 +7,7 @@
 
 int cvm_uarg_in(void *karg, size_t ksize, size_t min_size,
 		const void __user *uarg, u32 *usize);
+int cvm_uarg_writable(void __user *uarg, const void *karg, size_t ksize, u32 usize);
 int cvm_uarg_out(void __user *uarg, void *karg, size_t ksize, u32 usize);
 int cvm_uarg_span(u64 gpa, u64 length);
 

@@ -779,7 +779,8 @@ static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
  * changed in either case); -EBUSY if a page of a struct-pages range stayed
  * referenced through GUP (fail_index; its batch unchanged); -EIO if the
  * platform refused (fail_index, fail_status); -EPROTO if the hypervisor
- * contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal; -EFAULT;
+ * contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal; -EFAULT (before
+ * anything changes if the struct cannot be written back);
  * -ENOMEM.
  */
 long cvm_ioctl_set_visibility(void __user *uarg)
@@ -792,7 +793,7 @@ long cvm_ioctl_set_visibility(void __user *uarg)
 	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_VISIBILITY_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
-	ret = vis_check(&req);
+	ret = vis_check(&req) ?: cvm_uarg_writable(uarg, &req, sizeof(req), usize);
 	if (ret)
 		return ret;
 	if (!cvm_platform()->set_visibility)

@@ -120,6 +120,36 @@ TEST_F(accept, tdx_refused_1g_is_tried_once_per_load)
 	}
 }
 
+/*
+ * An answer that could not be delivered would leave the caller knowing
+ * neither what was done nor how far it got: a read-only argument is
+ * refused with EFAULT before anything changes.
+ */
+TEST_F(accept, read_only_argument_changes_nothing)
+{
+	struct cvm_vtlmem_accept *a;
+	uint64_t priv;
+
+	if (!isolated())
+		SKIP(return, "nothing to accept without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, self->base, SZ_2M * 2, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	a = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	*a = (struct cvm_vtlmem_accept){
+		.size = sizeof(*a), .gpa = self->base, .length = SZ_2M * 2,
+		.flags = CVM_VTLMEM_ACCEPT_GRANT_VTL0,
+	};
+	ASSERT_EQ(0, mprotect(a, SZ_4K, PROT_READ));
+	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
+	EXPECT_EQ(-EFAULT, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_ACCEPT, a));
+	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES(SZ_2M * 2), &priv));
+	EXPECT_EQ(0, priv);
+	EXPECT_EQ(0, cvm_sim_calls("pvalidate_2m") + cvm_sim_calls("pvalidate_4k") +
+		     cvm_sim_calls("tdx_accept_2m") + cvm_sim_calls("tdx_accept_4k") +
+		     cvm_sim_calls("hv_accept"));
+	munmap(a, SZ_4K);
+}
+
 TEST_F(accept, unaligned_edges_at_4k)
 {
 	uint64_t gpa = self->base + 3 * SZ_4K, len = SZ_2M * 2 + 5 * SZ_4K - 3 * SZ_4K;
