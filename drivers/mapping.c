@@ -17,6 +17,7 @@
 #include <linux/jiffies.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
@@ -85,6 +86,7 @@ static vm_fault_t cvm_insert_page(struct vm_fault *vmf, struct cvm_range *r, u64
 		return cvm_vmf_insert_special(vmf, gpn);
 	return cvm_vmf_insert_page(vmf, gpn, false);
 }
+
 /* Per range, and in the module's statistics (debugfs). */
 static void cvm_count_fault(struct cvm_range *r, bool huge)
 {
@@ -362,7 +364,8 @@ void cvm_mapping_exit(void)
  * @r: a range, 2 MiB aligned, not yet visible to mmap
  *
  * GUP, O_DIRECT and process_vm_readv() then work on its user mappings. The
- * memmap costs 64 bytes per 4 KiB page, allocated on @r->node.
+ * memmap costs 64 bytes per 4 KiB page, allocated on @r->node. The range
+ * holds a reference on the module until cvm_pages_destroy().
  *
  * Return: 0; -EOPNOTSUPP without CONFIG_ZONE_DEVICE; -ENOMEM; or the error
  * of memremap_pages().
@@ -389,6 +392,13 @@ int cvm_pages_create(struct cvm_range *r)
 		return PTR_ERR(addr);
 	}
 	r->pgmap = pgmap;
+	/*
+	 * Pages with struct pages can be referenced from outside the module
+	 * (a pipe holding a vmsplice()d page outlives every mapping and file):
+	 * the module stays loaded until REMOVE_RANGE, which refuses while they
+	 * are referenced, has freed them.
+	 */
+	__module_get(THIS_MODULE);
 	return 0;
 }
 
@@ -404,6 +414,7 @@ void cvm_pages_destroy(struct cvm_range *r)
 	cvm_memunmap_pages(r->pgmap);
 	kfree(r->pgmap);
 	r->pgmap = NULL;
+	module_put(THIS_MODULE);
 }
 
 /*

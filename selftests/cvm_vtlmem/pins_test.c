@@ -141,3 +141,20 @@ TEST_F(pins, reference_elsewhere_in_the_unit)
 }
 
 TEST_HARNESS_MAIN
+
+/*
+ * The pipe's reference outlives the mapping and the file: the module must
+ * not go while it does (its struct pages would be freed under the pipe).
+ */
+TEST_F(pins, unload_refused_while_pages_are_referenced)
+{
+	ASSERT_EQ(0, pin_page(self, 5));
+	ASSERT_EQ(0, munmap(self->p, SZ_2M));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_NE(0, system("rmmod cvm_vtlmem 2>/dev/null"));
+	EXPECT_EQ(0x5c, drain(self));
+	self->fd = open(CVM_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, cvm_remove_range(self->fd, self->gpa));
+}
