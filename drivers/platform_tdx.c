@@ -114,6 +114,9 @@ static int tdx_region(const struct cvm_span *span, const struct tdx_op *op,
 		return 0;
 	}
 	res->status = st;
+	/* Only unaccepted memory is accepted: "already" is the host's doing. */
+	if (op->leaf == TDG_MEM_PAGE_ACCEPT && st == TDX_PAGE_ALREADY_ACCEPTED)
+		return -EPROTO;
 	return -EIO;
 }
 

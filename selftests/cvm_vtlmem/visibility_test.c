@@ -329,13 +329,16 @@ TEST_F(vis, host_refusing_to_share_quarantines_exactly)
 	EXPECT_EQ(bad, out.processed);
 	/*
 	 * TDX and VBS give nothing up before converting, so a refused page is
-	 * still accepted and private; SNP rescinded it: it is quarantined.
+	 * still accepted and private; SNP rescinded it: the refused page is
+	 * quarantined, and those the call never reached are what they are,
+	 * private and unaccepted.
 	 */
 	tdx = cvm_expected_isolation() != CVM_VTLMEM_ISOLATION_SNP;
 	ASSERT_EQ(0, cvm_query(self->fd, g[0] * SZ_4K, 300, q));
 	for (i = 0; i < 300; i++)
 		ASSERT_EQ(i < bad ? CVM_VTLMEM_PAGE_SHARED : tdx ? CVM_VTLMEM_PAGE_PRIVATE :
-			  CVM_VTLMEM_PAGE_QUARANTINED, q[i] & CVM_VTLMEM_PAGE_STATE_MASK);
+			  i == bad ? CVM_VTLMEM_PAGE_QUARANTINED : CVM_VTLMEM_PAGE_UNACCEPTED,
+			  q[i] & CVM_VTLMEM_PAGE_STATE_MASK);
 	/*
 	 * A quarantined page is in neither view; a kept one keeps its data, but
 	 * on VBS it was zeroed before the host could read it.
