@@ -67,18 +67,6 @@ static void chunk_add_plat(struct cvm_chunk *out, const struct cvm_plat_result *
 		out->plat.pages[i] += res->pages[i];
 }
 
-/* Does any page of the run hold a right of @vtl that is not in @rights? */
-static bool rights_lost(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights)
-{
-	unsigned long index = gpn;
-	void *entry;
-
-	mt_for_each(&r->rights, entry, index, gpn + npages - 1)
-		if ((xa_to_value(entry) >> (vtl * RIGHTS_BITS)) & ~rights & CVM_VTLMEM_RIGHTS_ALL)
-			return true;
-	return false;
-}
-
 /*
  * Pages [@gpn, +@npages) get @vtl's @rights: platform first, then the
  * record of exactly what it did, then the zap if a right went. @res says
@@ -93,11 +81,16 @@ static int set_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 righ
 	 */
 	struct cvm_span span = { gpn, npages, cvm_range_kva(r, gpn), NULL, NULL,
 				 r->gpn, r->npages };
-	bool lost = rights_lost(r, gpn, npages, vtl, rights);
+	bool lost = cvm_rights_beyond(r, gpn, npages, vtl, rights);
 	u64 start = ktime_get_ns();
 	int err, rec = 0;
 
 	*res = (struct cvm_plat_result){ .stop = ctx->stop };
+	/* The records equal the platform: what they show done costs nothing. */
+	if (cvm_rights_are(r, gpn, npages, vtl, rights)) {
+		res->done = npages;
+		return 0;
+	}
 	err = cvm_platform()->set_rights(&span, vtl, rights, res);
 	if (res->done)
 		rec = cvm_set_page_rights(r, gpn, res->done, vtl, rights);

@@ -196,6 +196,51 @@ int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 	return 0;
 }
 
+/**
+ * cvm_rights_beyond() - does a page of a run hold a right of a VTL outside a set?
+ * @r: the range
+ * @gpn: first page
+ * @npages: pages, at least one
+ * @vtl: 0 or 1
+ * @rights: HV_MAP_GPA_* rights
+ *
+ * Return: true if some page's recorded rights for @vtl are not within @rights.
+ */
+bool cvm_rights_beyond(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights)
+{
+	unsigned long index = gpn;
+	void *entry;
+
+	mt_for_each(&r->rights, entry, index, gpn + npages - 1)
+		if ((xa_to_value(entry) >> (vtl * 4)) & ~rights & CVM_VTLMEM_RIGHTS_ALL)
+			return true;
+	return false;
+}
+
+/**
+ * cvm_rights_are() - do the records prove a run already has exactly these rights?
+ * @r: the range
+ * @gpn: first page
+ * @npages: pages, at least one
+ * @vtl: 0 or 1
+ * @rights: HV_MAP_GPA_* rights
+ *
+ * The records equal what the platform holds, so an operation that would
+ * set these rights can skip the platform.
+ *
+ * Return: true if every page's recorded rights for @vtl are @rights.
+ */
+bool cvm_rights_are(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights)
+{
+	unsigned long index = gpn;
+	void *entry;
+
+	mt_for_each(&r->rights, entry, index, gpn + npages - 1)
+		if (((xa_to_value(entry) >> (vtl * 4)) & CVM_VTLMEM_RIGHTS_ALL) != rights)
+			return false;
+	return true;
+}
+
 static bool units_free(struct cvm_range *r, u64 first, u64 n)
 {
 	bool free;

@@ -136,6 +136,8 @@ bool cvm_pages_in_state(const struct cvm_range *r, u64 gpn, u64 npages,
 			enum cvm_page_state state);
 u32 cvm_page_rights(struct cvm_range *r, u64 gpn);
 int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights);
+bool cvm_rights_beyond(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights);
+bool cvm_rights_are(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights);
 
 int cvm_range_claim(struct cvm_range *r, u64 gpn, u64 npages);
 int cvm_range_claim_stoppable(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop);

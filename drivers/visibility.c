@@ -175,6 +175,16 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
 	u64 i = 0, j, len;
 
 	*err = 0;
+	/* Pages the records show without rights need no call (a shared pool). */
+	for (j = 0; j < n; j += len) {
+		len = run_len(p, j, n);
+		if (cvm_rights_beyond(p[j].r, p[j].gpn, len, vtl, 0))
+			break;
+	}
+	if (j >= n) {
+		res->done = n;
+		return n;
+	}
 	if (ops->rights_by_list) {
 		struct cvm_gpn_list list = { .gpns = gpns, .count = n };
 

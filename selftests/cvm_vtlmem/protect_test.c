@@ -227,6 +227,27 @@ TEST_F(protect, calls_at_abi_minimum)
 	EXPECT_EQ((odd + 509) / 510, cvm_sim_calls("hv_protect"));
 }
 
+/* The records equal the platform: rights a span already has cost no call. */
+TEST_F(protect, rights_already_held_cost_no_call)
+{
+	uint64_t len = 8 << 20, n = NPAGES(len);
+	struct cvm_vtlmem_protect out;
+	uint16_t q;
+	unsigned int have;
+
+	ASSERT_EQ(0, add_ready(self->fd, self->base, len));
+	ASSERT_EQ(0, cvm_query(self->fd, self->base, 1, &q));
+	have = q_rights(q, 0);
+	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
+	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, have, &out));
+	EXPECT_EQ(n, out.done);
+	EXPECT_EQ(0, cvm_sim_calls(rights_op()));
+	/* A change still costs what it costs. */
+	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, have ^ CVM_VTLMEM_RIGHT_WRITE, &out));
+	EXPECT_EQ(n, out.done);
+	EXPECT_LT(0, cvm_sim_calls(rights_op()));
+}
+
 TEST_F(protect, unaligned_edges_at_4k)
 {
 	uint64_t len = 8 << 20, n = NPAGES(len);

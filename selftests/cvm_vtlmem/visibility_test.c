@@ -150,6 +150,25 @@ TEST_F(vis, host_reads_no_private_contents_unless_asked)
 	EXPECT_EQ(CVM_VTLMEM_PAGE_SHARED, cvm_page_state(self->fd, g[1] * SZ_4K));
 }
 
+/* SNP revokes lower-VTL rights before rescinding, but not rights nobody has. */
+TEST_F(vis, pages_without_rights_go_shared_without_revoking)
+{
+	struct cvm_vtlmem_protect none = {
+		.size = sizeof(none), .gpa = self->base + SZ_2M, .length = SZ_2M, .rights = 0,
+	};
+	uint64_t g[16], i, priv;
+
+	if (cvm_expected_isolation() != CVM_VTLMEM_ISOLATION_SNP)
+		SKIP(return, "only SNP revokes rights before sharing");
+	ASSERT_EQ(0, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_PROTECT, &none));
+	for (i = 0; i < 16; i++)
+		g[i] = (self->base + SZ_2M) / SZ_4K + 3 * i;
+	ASSERT_EQ(0, cvm_write_file(CVM_DEBUGFS "/sim/counters", "0"));
+	ASSERT_EQ(0, set_vis(self->fd, g, 16, CVM_VTLMEM_VISIBILITY_SHARED, NULL));
+	EXPECT_EQ(0, cvm_sim_calls("rmpadjust"));
+	EXPECT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES, &priv));
+}
+
 TEST_F(vis, none_isolation_has_no_visibility)
 {
 	uint64_t g = self->base / SZ_4K;
