@@ -700,7 +700,12 @@ static bool injected(struct __test_metadata *_metadata, struct sweep *s, const c
 		TH_LOG("%s %s: returned %d; %d pages recorded as the host claimed, not as it did "
 		       "(not detectable: the ABI promises to catch no progress, overcount, "
 		       "backwards)", s->op->name, what, *ret, bad);
-		return check_state(_metadata, s, what, false);
+		/*
+		 * Nor are the views read: the module maps what its records
+		 * allow, and the rig counts pages mapped that the platform
+		 * does not back (unusable_maps) against the whole suite.
+		 */
+		return true;
 	}
 	return check_state(_metadata, s, what, true) && repeat(_metadata, s, what);
 }
