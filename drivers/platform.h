@@ -53,6 +53,11 @@ enum cvm_psize { CVM_PSIZE_4K, CVM_PSIZE_2M, CVM_PSIZE_1G, CVM_PSIZE_NR };
  * @fail_pages: on failure, the pages from @done that the failing call or
  *	instruction covered, whose state the platform left unknown (0: one;
  *	SNP: a whole 2 MiB unit)
+ * @lost_gpn: with @lost_pages, the first page a failed re-validation left
+ *	in an unknown state (SNP unit split); it may lie outside the span
+ * @lost_pages: pages from @lost_gpn that re-validation did not reach: the
+ *	first is in an unknown state, the rest are not validated. The caller
+ *	records them (cvm_range_mark_lost()).
  * @granted: with cvm_platform_ops.grants_with_accept, the pages from the
  *	start that also got the grant (at most @done; the rest of @done are
  *	accepted with no lower-VTL rights)
@@ -66,6 +71,8 @@ struct cvm_plat_result {
 	u64 pages[CVM_PSIZE_NR];
 	u64 fallbacks;
 	u64 fail_pages;
+	u64 lost_gpn;
+	u64 lost_pages;
 	u64 granted;
 	const bool *stop;
 };

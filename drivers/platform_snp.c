@@ -119,14 +119,18 @@ static int snp_split_unit(const struct cvm_span *span, u64 gpn, void *va,
 	ret = snp_pvalidate(unit, uva, true, false, res);
 	if (ret)
 		return ret > 0 ? -EPROTO : ret;
+	/* From here the unit is re-validated: the caller restores what it held. */
+	res->fallbacks++;
 	for (i = 0; i < UNIT_PAGES; i++) {
 		ret = snp_pvalidate(unit + i, uva + i * PAGE_SIZE, false, true, res);
 		if (!ret)
 			ret = snp_restore_rights(span, unit + i, uva + i * PAGE_SIZE, res);
-		if (ret)
+		if (ret) {
+			res->lost_gpn = unit + i;
+			res->lost_pages = UNIT_PAGES - i;
 			return ret > 0 ? -EPROTO : ret;
+		}
 	}
-	res->fallbacks++;
 	return 0;
 }
 

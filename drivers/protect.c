@@ -204,6 +204,11 @@ static void protect_partial_unit(struct cvm_range *r, u64 gpn, u64 npages,
 	err = set_rights(r, gpn, npages, ctx->vtl, ctx->rights, ctx, &res);
 	chunk_take(out, gpn, &res, err, true);
 	u.done = res.done;
+	/* A re-validation that failed part way: record what it left. */
+	if (res.lost_pages) {
+		cvm_range_mark_lost(r, res.lost_gpn, res.lost_pages);
+		u.end = clamp(res.lost_gpn, u.first, u.end);
+	}
 	if (res.fallbacks)
 		give_back(r, &u, ctx, out);
 	cvm_range_release_faults(r, gpn);

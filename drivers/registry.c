@@ -241,6 +241,33 @@ bool cvm_rights_are(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights
 	return true;
 }
 
+/**
+ * cvm_range_mark_lost() - record what a failed re-validation left behind
+ * @r: the range
+ * @gpn: the page whose re-validation failed, in an unknown state:
+ *	quarantined
+ * @npages: it and the pages after it that were never re-validated: private
+ *	and unaccepted, with no lower-VTL rights
+ *
+ * The caller holds the unit's claim, and faults on it are held off.
+ */
+void cvm_range_mark_lost(struct cvm_range *r, u64 gpn, u64 npages)
+{
+	u64 end = min(gpn + npages, r->gpn + r->npages);
+
+	if (gpn < r->gpn || gpn >= end)
+		return;
+	down_write(&r->map_lock);
+	cvm_set_page_state(r, gpn, 1, CVM_PS_QUARANTINED);
+	cvm_set_page_state(r, gpn + 1, end - gpn - 1, CVM_PS_UNACCEPTED);
+	up_write(&r->map_lock);
+	/* Without memory for the record, the quarantine still holds. */
+	cvm_set_page_rights(r, gpn, end - gpn, 0, 0);
+	cvm_set_page_rights(r, gpn, end - gpn, 1, 0);
+	pr_warn_ratelimited("re-validating GPA %#llx failed: quarantined; %llu pages after it left unaccepted\n",
+			    gpn << PAGE_SHIFT, end - gpn - 1);
+}
+
 static bool units_free(struct cvm_range *r, u64 first, u64 n)
 {
 	bool free;

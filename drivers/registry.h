@@ -146,5 +146,6 @@ int cvm_range_hold_faults(struct cvm_range *r, u64 gpn);
 void cvm_range_release_faults(struct cvm_range *r, u64 gpn);
 bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages);
+void cvm_range_mark_lost(struct cvm_range *r, u64 gpn, u64 npages);
 
 #endif /* CVM_VTLMEM_REGISTRY_H */

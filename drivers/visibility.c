@@ -276,6 +276,13 @@ static void refused_to_share(struct vis_page *p, u64 n, u64 status, int err)
 	quarantine_refused(p, n, 1, err, status);
 }
 
+/* Record what a failed unit split on page @p's unit left behind. */
+static void mark_lost(struct vis_page *p, const struct cvm_plat_result *res)
+{
+	if (res->lost_pages)
+		cvm_range_mark_lost(p->r, res->lost_gpn, res->lost_pages);
+}
+
 /* What the lower VTLs hold on pages that just went shared. */
 static void record_shared(struct vis_page *p, u64 n, struct cvm_chunk *out)
 {
@@ -334,15 +341,21 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	if (err) {
 		/* Nothing was given up yet: every page is still accepted. */
 		set_state(p, n, CVM_PS_PRIVATE);
+		mark_lost(p + k, &res);
 		fold(out, &res);
 		return fail_at(out, base, k, err, res.status);
 	}
 	k = unaccept(p, n, op->stop, &res, &err);
 	if (err) {
-		/* Given up: [0, k); unknown: what the failing call covered. */
-		u64 bad = quarantine_refused(p + k, n - k, res.fail_pages, err, res.status);
+		/*
+		 * Given up: [0, k). Unknown: what the failing call covered, or,
+		 * if a unit split failed, what its re-validation did not reach.
+		 */
+		u64 bad = res.lost_pages ? 0 :
+			  quarantine_refused(p + k, n - k, res.fail_pages, err, res.status);
 
 		set_state(p + k + bad, n - k - bad, CVM_PS_PRIVATE);
+		mark_lost(p + k, &res);
 		fold(out, &res);
 		return fail_at(out, base, k, err, res.status);
 	}

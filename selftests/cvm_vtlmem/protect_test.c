@@ -335,6 +335,45 @@ TEST_F(protect, one_page_of_a_large_page)
 	free(s);
 }
 
+/*
+ * SNP: a change to one page of a unit validated at 2 MiB re-validates the
+ * unit at 4 KiB. When that fails part way, the page whose re-validation
+ * failed is in an unknown state (quarantined) and the ones after it are not
+ * validated (unaccepted): the records say so, and no view maps them.
+ */
+TEST_F(protect, failed_unit_split_is_recorded_exactly)
+{
+	uint64_t unit = self->base + SZ_2M, page = NPAGES(SZ_2M) + 77, bad = 100, priv;
+	struct cvm_vtlmem_protect out;
+	uint8_t *m, v;
+	char cmd[64];
+
+	if (isolation() != CVM_VTLMEM_ISOLATION_SNP)
+		SKIP(return, "only SNP re-validates units");
+	ASSERT_EQ(0, add_ready(self->fd, self->base, 4 << 20));
+	m = cvm_map(self->fd, self->base, 4 << 20, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, m);
+	/* Calls: RMPADJUST 4K (SIZEMISMATCH), rescind 2M, then one PVALIDATE a page. */
+	snprintf(cmd, sizeof(cmd), "fail nth=%llu status=1", (unsigned long long)(3 + bad));
+	ASSERT_EQ(0, cvm_sim_inject(cmd));
+	EXPECT_EQ(-EIO, protect(self->fd, self->base + page * SZ_4K, SZ_4K, 0,
+				CVM_VTLMEM_RIGHT_READ, &out));
+	EXPECT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES(4 << 20), &priv));
+	EXPECT_EQ(NPAGES(4 << 20) - (512 - bad), priv);
+	EXPECT_EQ(CVM_VTLMEM_PAGE_QUARANTINED, cvm_page_state(self->fd, unit + bad * SZ_4K));
+	EXPECT_EQ(CVM_VTLMEM_PAGE_UNACCEPTED, cvm_page_state(self->fd, unit + (bad + 1) * SZ_4K));
+	EXPECT_EQ(CVM_VTLMEM_PAGE_PRIVATE, cvm_page_state(self->fd, unit + (bad - 1) * SZ_4K));
+	/* Neither the unknown page nor the unvalidated ones map. */
+	EXPECT_NE(0, cvm_try_read(m + SZ_2M + bad * SZ_4K, &v));
+	EXPECT_NE(0, cvm_try_read(m + SZ_2M + (bad + 50) * SZ_4K, &v));
+	EXPECT_EQ(0, cvm_try_read(m + SZ_2M + (bad - 1) * SZ_4K, &v));
+	/* ACCEPT takes the unaccepted ones back. */
+	ASSERT_EQ(0, cvm_accept(self->fd, self->base, 4 << 20, CVM_VTLMEM_ACCEPT_GRANT_VTL0, NULL));
+	EXPECT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES(4 << 20), &priv));
+	EXPECT_EQ(NPAGES(4 << 20) - 1, priv);
+	munmap(m, 4 << 20);
+}
+
 TEST_F(protect, bad_requests_change_nothing)
 {
 	uint64_t len = 4 << 20, n = NPAGES(len);
