@@ -14,6 +14,7 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -27,9 +28,32 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
+/* More chunks in flight than this only cost memory: refused. */
+#define ENGINE_MAX_INFLIGHT	1024
+
 static unsigned int max_inflight;
-module_param(max_inflight, uint, 0644);
-MODULE_PARM_DESC(max_inflight, "chunks in flight per operation (0: two per online CPU of the node)");
+
+static int max_inflight_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret = kstrtouint(val, 0, &n);
+
+	if (ret)
+		return ret;
+	if (n > ENGINE_MAX_INFLIGHT)
+		return -EINVAL;
+	WRITE_ONCE(max_inflight, n);
+	return 0;
+}
+
+static const struct kernel_param_ops max_inflight_ops = {
+	.set = max_inflight_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_inflight, &max_inflight_ops, &max_inflight, 0644);
+MODULE_PARM_DESC(max_inflight,
+		 "chunks in flight per operation, up to 1024 (0: two per online CPU of the node)");
 
 static struct workqueue_struct *engine_wq;
 
@@ -216,7 +240,7 @@ static int engine_alloc(struct engine_run *run, struct cvm_job *job)
 	unsigned int i;
 
 	run->job = job;
-	run->nslots = max_inflight ? max_inflight : 2 * cpus;
+	run->nslots = READ_ONCE(max_inflight) ?: 2 * cpus;
 	atomic_set(&run->inflight, 0);
 	init_waitqueue_head(&run->wq);
 	run->slots = kcalloc(run->nslots, sizeof(*run->slots), GFP_KERNEL);

@@ -160,3 +160,14 @@ TEST(open_without_cap_sys_admin_is_eperm)
 }
 
 TEST_HARNESS_MAIN
+
+/* A module parameter that sizes an allocation has a bound. */
+TEST(max_inflight_is_bounded)
+{
+	const char *p = "/sys/module/cvm_vtlmem/parameters/max_inflight";
+
+	EXPECT_NE(0, cvm_write_file(p, "100000000"));
+	EXPECT_NE(0, cvm_write_file(p, "1025"));
+	EXPECT_EQ(0, cvm_write_file(p, "1024"));
+	EXPECT_EQ(0, cvm_write_file(p, "0"));
+}
