@@ -124,6 +124,27 @@ void cvm_job_failure(const struct cvm_job *job, u64 *gpa, u64 *status)
 {
 	*gpa = job->fail_gpn == U64_MAX ? 0 : job->fail_gpn << PAGE_SHIFT;
 	*status = job->status;
+	cvm_log_platform_error(job->err, *gpa, *status);
+}
+
+/**
+ * cvm_log_platform_error() - one rate-limited line for a refusing or lying host
+ * @err: the operation's errno
+ * @gpa: the page it failed at
+ * @status: the platform's status for that page
+ *
+ * Only what the platform did is logged: -EIO (refused), -EPROTO
+ * (contradicted itself or the records), -ETIMEDOUT (made no progress).
+ */
+void cvm_log_platform_error(int err, u64 gpa, u64 status)
+{
+	const char *what = err == -EIO ? "refused" :
+			   err == -EPROTO ? "contradicted itself or the records" :
+			   err == -ETIMEDOUT ? "made no progress" : NULL;
+
+	if (what)
+		pr_warn_ratelimited("GPA %#llx: the platform %s (status %#llx)\n", gpa, what,
+				    status);
 }
 
 /**

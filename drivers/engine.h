@@ -84,5 +84,6 @@ int cvm_engine_run(struct cvm_job *job);
 void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c);
 void cvm_job_cancel(struct cvm_job *job);
 void cvm_job_failure(const struct cvm_job *job, u64 *gpa, u64 *status);
+void cvm_log_platform_error(int err, u64 gpa, u64 status);
 
 #endif /* CVM_VTLMEM_ENGINE_H */

@@ -756,6 +756,7 @@ static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 	req->processed = op->skipped + job.done;
 	if (ret && job.fail_gpn < op->nchange) {
 		req->fail_index = op->c[job.fail_gpn].index;
+		cvm_log_platform_error(ret, op->c[job.fail_gpn].gpn << PAGE_SHIFT, job.status);
 		req->fail_status = job.status;
 	}
 	return ret;
