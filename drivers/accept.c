@@ -274,7 +274,7 @@ static void accept_op_init(struct accept_op *op, struct cvm_range *r,
 			   const struct cvm_vtlmem_accept *req)
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
-	u32 sizes = ops->page_sizes;
+	u32 sizes = cvm_platform_page_sizes();
 
 	op->ctx.zero = ops->zeroes_on_accept ? !!(req->flags & CVM_VTLMEM_ACCEPT_ZERO) :
 					       !(req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO);

@@ -14,6 +14,7 @@
 #include <linux/module.h>
 
 #include "cvm_vtlmem.h"
+#include "hv_abi.h"
 #include "ioctls.h"
 #include "jobs.h"
 #include "mapping.h"
@@ -26,8 +27,6 @@
 
 /* TLFS: a 4 KiB input page holds a 16-byte header and 510 GPNs. */
 #define CVM_GPNS_PER_CALL	510
-/* TLFS: the rep count field is 12 bits wide. */
-#define CVM_MAX_REPS		4095
 
 static long ioctl_get_info(void __user *uarg)
 {
@@ -46,8 +45,8 @@ static long ioctl_get_info(void __user *uarg)
 	info.isolation = cvm.isolation;
 	info.backend = cvm.backend;
 	info.max_gpns_per_call = CVM_GPNS_PER_CALL;
-	info.max_reps_per_call = CVM_MAX_REPS;
-	info.page_sizes = cvm_platform()->page_sizes;
+	info.max_reps_per_call = HV_ACCEPT_REP_MAX;
+	info.page_sizes = cvm_platform_page_sizes();
 	cvm_registry_totals(&info.nr_ranges, &info.registered_bytes, &info.state_bytes);
 	return cvm_uarg_out(uarg, &info, sizeof(info), usize);
 }

@@ -32,6 +32,18 @@ const struct cvm_platform_ops *cvm_platform(void)
 	}
 }
 
+/**
+ * cvm_platform_page_sizes() - the page sizes worth trying now
+ *
+ * Return: cvm_platform_ops.page_sizes less those the platform refused.
+ */
+u32 cvm_platform_page_sizes(void)
+{
+	const struct cvm_platform_ops *ops = cvm_platform();
+
+	return ops->page_sizes & ~(ops->sizes_refused ? READ_ONCE(*ops->sizes_refused) : 0);
+}
+
 static void take_hv_result(struct cvm_plat_result *res, const struct cvm_hv_result *hv)
 {
 	res->done = hv->done;

@@ -87,6 +87,8 @@ static inline bool cvm_plat_stopped(const struct cvm_plat_result *res)
  * @isolation: the isolation type
  * @zeroes_on_accept: accepted pages read as zero without our help
  * @page_sizes: bit mask of the sizes it accepts at (SZ_4K | ...)
+ * @sizes_refused: if set, the sizes the platform has refused so far (TDX: a
+ *	1 GiB accept), which cvm_platform_page_sizes() leaves out
  * @keeps_acceptance: unaccept is a no-op (the host takes pages away by
  *	converting them, or, on VBS, a page is shared while still accepted),
  *	so a page the host refused to convert is still accepted and private
@@ -123,6 +125,7 @@ struct cvm_platform_ops {
 	enum cvm_vtlmem_isolation isolation;
 	bool zeroes_on_accept;
 	u32 page_sizes;
+	const u32 *sizes_refused;
 	bool keeps_acceptance;
 	bool rights_by_list;
 	bool one_mask;
@@ -145,6 +148,7 @@ extern const struct cvm_platform_ops cvm_platform_snp;
 extern const struct cvm_platform_ops cvm_platform_tdx;
 
 const struct cvm_platform_ops *cvm_platform(void);
+u32 cvm_platform_page_sizes(void);
 int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
 			       struct cvm_plat_result *res);
 int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,

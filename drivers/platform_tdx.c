@@ -30,8 +30,8 @@
 /* The OPERAND_BUSY family: 0x8000_02xx (x86defs TdCallResultCode). */
 #define TDX_BUSY_MASK		0xFFFFFF0000000000ULL
 
-/* Set once a 1 GiB accept of unaccepted memory failed: never tried again. */
-static bool tdx_no_1g;
+/* SZ_1G once a 1 GiB accept of unaccepted memory failed: never tried again. */
+static u32 tdx_refused;
 
 struct tdx_op {
 	u64 leaf;
@@ -102,7 +102,7 @@ static int tdx_region(const struct cvm_span *span, const struct tdx_op *op,
 	if (level > TDX_LEVEL_4K && (any_fallback || st == TDX_PAGE_SIZE_MISMATCH)) {
 		/* Only unaccepted memory is accepted: a refusal is the size's. */
 		if (level == TDX_LEVEL_1G && op->leaf == TDG_MEM_PAGE_ACCEPT)
-			WRITE_ONCE(tdx_no_1g, true);
+			WRITE_ONCE(tdx_refused, SZ_1G);
 		res->fallbacks++;
 		for (j = 0; j < n; j += n / 512) {
 			if (cvm_plat_stopped(res))
@@ -126,7 +126,7 @@ static int tdx_walk(const struct cvm_span *span, const struct tdx_op *op,
 	u64 i = 0;
 
 	while (i < span->npages) {
-		int level = READ_ONCE(tdx_no_1g) ? TDX_LEVEL_2M : TDX_LEVEL_1G;
+		int level = READ_ONCE(tdx_refused) & SZ_1G ? TDX_LEVEL_2M : TDX_LEVEL_1G;
 		int ret;
 
 		if (cvm_plat_stopped(res))
@@ -164,6 +164,7 @@ const struct cvm_platform_ops cvm_platform_tdx = {
 	.isolation = CVM_VTLMEM_ISOLATION_TDX,
 	.zeroes_on_accept = true,
 	.page_sizes = SZ_4K | SZ_2M | SZ_1G,
+	.sizes_refused = &tdx_refused,
 	.keeps_acceptance = true,
 	.grants_with_accept = true,
 	.accept = tdx_accept,

@@ -288,7 +288,7 @@ static void protect_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_c
 
 static void protect_chunking(struct cvm_job *job)
 {
-	u32 sizes = cvm_platform()->page_sizes;
+	u32 sizes = cvm_platform_page_sizes();
 
 	job->aligned = sizes & SZ_2M;
 	job->chunk_pages = sizes & SZ_1G ? PROTECT_CHUNK_1G :

@@ -525,7 +525,7 @@ static bool same_block(const struct vis_page *a, const struct vis_page *b, unsig
 /* Cut c[] into chunks of at least VIS_CHUNK_PAGES that end between blocks. */
 static int make_chunks(struct vis_op *op)
 {
-	unsigned int shift = cvm_platform()->page_sizes & SZ_1G ? 30 - PAGE_SHIFT :
+	unsigned int shift = cvm_platform_page_sizes() & SZ_1G ? 30 - PAGE_SHIFT :
 								CVM_UNIT_SHIFT;
 	u64 i, start = 0;
 

@@ -39,7 +39,7 @@
 #define NCOST		4
 /*
  * Pages a HvCallAcceptGpaPages carries, as OpenHCL sends (the module's
- * HV_ACCEPT_REP_MAX); GET_INFO's max_reps_per_call is the rep field's limit.
+ * HV_ACCEPT_REP_MAX, which GET_INFO reports as max_reps_per_call).
  */
 #define ACCEPT_REPS	509ULL
 

@@ -54,9 +54,11 @@ enum cvm_vtlmem_backend {
  * @backend: out: an &enum cvm_vtlmem_backend value
  * @max_gpns_per_call: out: GPNs one list hypercall carries (visibility,
  *	protections); requests are batched to this limit
- * @max_reps_per_call: out: pages one accept hypercall covers at most
+ * @max_reps_per_call: out: pages one accept hypercall covers at most (509,
+ *	as OpenHCL sends them)
  * @page_sizes: out: bit mask of the page sizes the platform accepts at,
- *	bit n set meaning 2^n bytes (4 KiB, 2 MiB, 1 GiB)
+ *	bit n set meaning 2^n bytes (4 KiB, 2 MiB, 1 GiB), less those it has
+ *	refused since the module was loaded (TDX: 1 GiB)
  * @nr_ranges: out: number of registered VTL0 ranges (since VER1)
  * @state_bytes: out: bytes of VTL2 memory spent on per-page state (VER1)
  * @registered_bytes: out: bytes of VTL0 memory in registered ranges (VER1)
