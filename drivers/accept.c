@@ -41,11 +41,15 @@
 /*
  * @stop: the job's stop flag (NULL for lazy faults, which finish their
  * unit so the faulting thread can be served)
+ * @complete_grants: ACCEPT with GRANT_VTL0: also grant accepted pages of the
+ * span where VTL0 has no right (grant_missing()); a fault never does
+ * (it must not undo a PROTECT on the rest of its unit)
  */
 struct accept_ctx {
 	bool zero;
 	bool grant;
 	const bool *stop;
+	bool complete_grants;
 };
 
 /* Zero what the platform left readable as garbage: one large memset. */
@@ -166,10 +170,56 @@ u64 cvm_accept_run(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop,
 }
 
 /* Accept every unaccepted page of [gpn, gpn + npages); the units are claimed. */
+/*
+ * An accepted page VTL0 has no right on, where a grant was asked for: an
+ * earlier grant that did not complete (or rights taken since).
+ */
+static bool ungranted(struct cvm_range *r, u64 gpn)
+{
+	return cvm_page_state(r, gpn) == CVM_PS_PRIVATE && !cvm_rights_beyond(r, gpn, 1, 0, 0);
+}
+
+/*
+ * GRANT_VTL0 completes what an earlier grant left undone: accepted pages
+ * of the span where VTL0 has no right get them all (the rights only).
+ */
+static void grant_missing(struct cvm_range *r, u64 gpn, u64 npages, struct cvm_chunk *out)
+{
+	u64 end = gpn + npages;
+
+	while (gpn < end && !out->err) {
+		struct cvm_plat_result res = {};
+		struct cvm_span span;
+		u64 run;
+		int err;
+
+		down_read(&r->map_lock);
+		while (gpn < end && !ungranted(r, gpn))
+			gpn++;
+		for (run = 0; gpn + run < end && ungranted(r, gpn + run); run++)
+			;
+		up_read(&r->map_lock);
+		if (!run)
+			break;
+		span = cvm_range_span(r, gpn, run);
+		err = cvm_platform()->set_rights(&span, 0, HV_MAP_GPA_ALL, &res);
+		if (res.done && cvm_set_page_rights(r, gpn, res.done, 0, HV_MAP_GPA_ALL) && !err)
+			err = -ENOMEM;
+		cvm_stats_op(CVM_STAT_RIGHTS, &res, 0);
+		out->plat.calls += res.calls;
+		if (err) {
+			out->err = err;
+			out->fail_gpn = gpn + res.done;
+			out->status = res.status;
+		}
+		gpn += run;
+	}
+}
+
 static void accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
 			 const struct accept_ctx *ctx, struct cvm_chunk *out)
 {
-	u64 end = gpn + npages;
+	u64 first = gpn, end = gpn + npages;
 
 	while (gpn < end && !out->err) {
 		u64 run;
@@ -186,6 +236,8 @@ static void accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
 			accept_run(r, gpn, run, ctx, out);
 		gpn += run;
 	}
+	if (ctx->complete_grants && !out->err)
+		grant_missing(r, first, npages, out);
 }
 
 static void accept_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_chunk *out)
@@ -250,14 +302,16 @@ static int accept_check(const struct cvm_vtlmem_accept *req, u32 usize)
 	return cvm_uarg_span(req->gpa, req->length);
 }
 
-static bool all_accepted(struct cvm_range *r, u64 gpn, u64 npages)
+/* Nothing to accept, and with @grant, nothing to grant either. */
+static bool all_accepted(struct cvm_range *r, u64 gpn, u64 npages, bool grant)
 {
 	bool none_left;
 	u64 i;
 
 	down_read(&r->map_lock);
 	for (i = 0; i < npages; i++)
-		if (cvm_page_state(r, gpn + i) == CVM_PS_UNACCEPTED)
+		if (cvm_page_state(r, gpn + i) == CVM_PS_UNACCEPTED ||
+		    (grant && ungranted(r, gpn + i)))
 			break;
 	none_left = i == npages;
 	up_read(&r->map_lock);
@@ -279,6 +333,7 @@ static void accept_op_init(struct accept_op *op, struct cvm_range *r,
 	op->ctx.zero = ops->zeroes_on_accept ? !!(req->flags & CVM_VTLMEM_ACCEPT_ZERO) :
 					       !(req->flags & CVM_VTLMEM_ACCEPT_NO_ZERO);
 	op->ctx.grant = !!(req->flags & CVM_VTLMEM_ACCEPT_GRANT_VTL0);
+	op->ctx.complete_grants = op->ctx.grant;
 	op->ctx.stop = &op->job.stop;
 	op->job = (struct cvm_job){
 		.r = r,
@@ -300,7 +355,7 @@ static int accept_op_run(struct accept_op *op)
 	struct cvm_job *job = &op->job;
 	int ret;
 
-	if (all_accepted(job->r, job->gpn, job->npages)) {
+	if (all_accepted(job->r, job->gpn, job->npages, op->ctx.complete_grants)) {
 		spin_lock(&job->lock);
 		job->examined = job->npages;
 		spin_unlock(&job->lock);

@@ -104,6 +104,8 @@ static inline bool cvm_plat_stopped(const struct cvm_plat_result *res)
  *	plaintext (VBS): zero it before it goes shared
  * @revokes_before_unaccept: every lower VTL's rights must go before
  *	acceptance is given up, since re-validation does not reset them (SNP)
+ * @shares_accepted_only: only an accepted page may be made shared (VBS:
+ *	"we need to accept the pages first before we move them to shared")
  * @shared_keeps_rights: a shared page keeps its acceptance and the lower
  *	VTLs' rights (VBS); elsewhere it has neither
  * @revalidates_units: changing part of a 2 MiB unit accepted at 2 MiB
@@ -132,6 +134,7 @@ struct cvm_platform_ops {
 	bool grants_with_accept;
 	bool zeroes_before_share;
 	bool revokes_before_unaccept;
+	bool shares_accepted_only;
 	bool shared_keeps_rights;
 	bool revalidates_units;
 	int (*accept)(const struct cvm_span *span, u32 grant, struct cvm_plat_result *res);

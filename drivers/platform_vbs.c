@@ -51,6 +51,7 @@ const struct cvm_platform_ops cvm_platform_vbs = {
 	.one_mask = true,
 	.grants_with_accept = true,
 	.zeroes_before_share = true,
+	.shares_accepted_only = true,
 	.shared_keeps_rights = true,
 	.accept = vbs_accept,
 	.unaccept = cvm_platform_no_unaccept,

@@ -49,6 +49,7 @@ struct vis_page {
 	u64 gpn;
 	u32 index;	/* the caller's first entry naming it */
 	u32 weight;	/* the caller's entries naming it */
+	u8 was;		/* its state when checked (&enum cvm_page_state) */
 	struct cvm_range *r;
 };
 
@@ -71,12 +72,13 @@ struct vis_op {
  */
 #define VIS_CHUNK_PAGES	(255 * 512)
 
-/* A run: consecutive GPNs of one range, starting at p[i]. */
+/* A run: consecutive GPNs of one range, in one checked state, from p[i]. */
 static u64 run_len(const struct vis_page *p, u64 i, u64 n)
 {
 	u64 len = 1;
 
-	while (i + len < n && p[i + len].r == p[i].r && p[i + len].gpn == p[i].gpn + len)
+	while (i + len < n && p[i + len].r == p[i].r && p[i + len].gpn == p[i].gpn + len &&
+	       p[i + len].was == p[i].was)
 		len++;
 	return len;
 }
@@ -90,6 +92,17 @@ static void set_state(struct vis_page *p, u64 n, enum cvm_page_state state)
 		down_write(&p[i].r->map_lock);
 		cvm_set_page_state(p[i].r, p[i].gpn, len, state);
 		up_write(&p[i].r->map_lock);
+	}
+}
+
+/* Back to the states they had when checked: nothing was done to them. */
+static void restore_was(struct vis_page *p, u64 n)
+{
+	u64 i, len;
+
+	for (i = 0; i < n; i += len) {
+		len = run_len(p, i, n);
+		set_state(p + i, len, p[i].was);
 	}
 }
 
@@ -194,6 +207,11 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
 	while (!ops->rights_by_list && i < n && !*err) {
 		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
 
+		/* A page that was not accepted holds no rights. */
+		if (p[i].was != CVM_PS_PRIVATE) {
+			i += s.npages;
+			continue;
+		}
 		res->done = 0;
 		*err = ops->set_rights(&s, vtl, 0, res);
 		i += res->done;
@@ -216,6 +234,11 @@ static u64 unaccept(struct vis_page *p, u64 n, const bool *stop,
 	while (i < n && !*err) {
 		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
 
+		/* Only what was accepted is given up. */
+		if (p[i].was != CVM_PS_PRIVATE) {
+			i += s.npages;
+			continue;
+		}
 		res->done = 0;
 		*err = cvm_platform()->unaccept(&s, res);
 		i += res->done;
@@ -233,7 +256,8 @@ static void zero_for_host(struct vis_page *p, u64 n)
 
 	for (i = 0; i < n; i += len) {
 		len = run_len(p, i, n);
-		memset(cvm_range_kva(p[i].r, p[i].gpn), 0, len << PAGE_SHIFT);
+		if (p[i].was == CVM_PS_PRIVATE)
+			memset(cvm_range_kva(p[i].r, p[i].gpn), 0, len << PAGE_SHIFT);
 		cond_resched();
 	}
 }
@@ -270,7 +294,7 @@ static void refused_to_share(struct vis_page *p, u64 n, u64 status, int err)
 	if (cvm_platform()->keeps_acceptance) {
 		if (err == -EPROTO)
 			bad = quarantine_refused(p, n, 1, err, status);
-		set_state(p + bad, n - bad, CVM_PS_PRIVATE);
+		restore_was(p + bad, n - bad);
 		return;
 	}
 	quarantine_refused(p, n, 1, err, status);
@@ -332,7 +356,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	make_unreachable(p, n);
 	k = first_pinned(p, n);
 	if (k < n) {
-		set_state(p, n, CVM_PS_PRIVATE);
+		restore_was(p, n);
 		return fail_at(out, base, k, -EBUSY, 0);
 	}
 	if (ops->zeroes_before_share && !op->keep_contents)
@@ -340,7 +364,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	k = revoke_all(p, n, gpns, &res, &err);
 	if (err) {
 		/* Nothing was given up yet: every page is still accepted. */
-		set_state(p, n, CVM_PS_PRIVATE);
+		restore_was(p, n);
 		mark_lost(p + k, &res);
 		fold(out, &res);
 		return fail_at(out, base, k, err, res.status);
@@ -348,13 +372,15 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	k = unaccept(p, n, op->stop, &res, &err);
 	if (err) {
 		/*
-		 * Given up: [0, k). Unknown: what the failing call covered, or,
-		 * if a unit split failed, what its re-validation did not reach.
+		 * Given up: [0, k). A rescind that failed changed nothing; one
+		 * answered "no update" found the page not validated (unaccepted,
+		 * as recorded since make_unreachable()); a failed unit split is
+		 * recorded by mark_lost().
 		 */
-		u64 bad = res.lost_pages ? 0 :
-			  quarantine_refused(p + k, n - k, res.fail_pages, err, res.status);
+		u64 gone = err == -EPROTO && !res.lost_pages ?
+			   min_t(u64, max_t(u64, res.fail_pages, 1), n - k) : 0;
 
-		set_state(p + k + bad, n - k - bad, CVM_PS_PRIVATE);
+		restore_was(p + k + gone, n - k - gone);
 		mark_lost(p + k, &res);
 		fold(out, &res);
 		return fail_at(out, base, k, err, res.status);
@@ -447,14 +473,14 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	make_unreachable(p, n);
 	k = first_pinned(p, n);
 	if (k < n) {
-		set_state(p, n, CVM_PS_SHARED);
+		restore_was(p, n);
 		return fail_at(out, base, k, -EBUSY, 0);
 	}
 	err = cvm_platform()->set_visibility(&list, false, &res);
 	k = res.done;
 	fold(out, &res);
-	/* Split at the first refusal: the refused tail stays shared and usable. */
-	set_state(p + k, n - k, CVM_PS_SHARED);
+	/* Split at the first refusal: the refused tail stays as it was (shared and usable). */
+	restore_was(p + k, n - k);
 	if (err)
 		fail_at(out, base, k, err, res.status);
 	for (i = 0; i < k; i += len) {
@@ -467,12 +493,12 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 		out->plat.calls += c.plat.calls;
 		if (c.err) {
 			/*
-			 * The host said private but the page will not accept:
-			 * what the failing call covered is in an unknown state.
-			 * Pages it never reached stay private and unaccepted.
+			 * The host said private but the page will not accept: it
+			 * may have lied about every page of its call, so they are
+			 * all in an unknown state. A stop is no refusal: the
+			 * pages not reached stay private and unaccepted.
 			 */
-			quarantine_refused(p + i + ok, k - i - ok, c.plat.fail_pages, c.err,
-					   c.status);
+			quarantine_refused(p + i + ok, k - i - ok, k - i - ok, c.err, c.status);
 			return fail_at(out, base, i + ok, c.err, c.status);
 		}
 	}
@@ -665,16 +691,23 @@ static void release_units(struct vis_op *op, u64 claimed)
 	}
 }
 
+/*
+ * Going shared: a quarantined page is in no state to give the host; an
+ * unaccepted one needs no giving up, except where only accepted pages may
+ * be shared (VBS: accept it first). Going private is always possible.
+ */
 static bool cannot_move(enum cvm_page_state st, bool shared)
 {
-	/* Going shared needs an accepted private page (or one already shared). */
-	return shared && (st == CVM_PS_UNACCEPTED || st == CVM_PS_QUARANTINED);
+	if (!shared)
+		return false;
+	return st == CVM_PS_QUARANTINED ||
+	       (st == CVM_PS_UNACCEPTED && cvm_platform()->shares_accepted_only);
 }
 
+/* Private means accepted: an unaccepted page going private is accepted. */
 static bool in_target(enum cvm_page_state st, bool shared)
 {
-	return shared ? st == CVM_PS_SHARED :
-			st == CVM_PS_PRIVATE || st == CVM_PS_UNACCEPTED;
+	return st == (shared ? CVM_PS_SHARED : CVM_PS_PRIVATE);
 }
 
 static enum cvm_page_state state_of(const struct vis_page *p)
@@ -707,7 +740,8 @@ static int check_pages(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 	if (!op->c)
 		return -ENOMEM;
 	for (i = 0; i < op->n; i++) {
-		if (in_target(state_of(&op->p[i]), op->shared))
+		op->p[i].was = state_of(&op->p[i]);
+		if (in_target(op->p[i].was, op->shared))
 			op->skipped += op->p[i].weight;
 		else
 			op->c[m++] = op->p[i];
