@@ -413,8 +413,9 @@ struct cvm_vtlmem_accept_status {
  *	it failed the checks made before anything changed
  *
  * Every page must lie in a registered range. Pages already in the target
- * state are skipped. Pages that cannot make the transition (an unaccepted
- * page going shared, a quarantined page going shared) fail the whole
+ * state (shared; private and accepted) are skipped; an unaccepted page
+ * going private is accepted. Pages that cannot make the transition (a
+ * quarantined page going shared; on VBS an unaccepted one) fail the whole
  * request before anything changes.
  */
 struct cvm_vtlmem_visibility {
