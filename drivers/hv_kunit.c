@@ -431,16 +431,19 @@ static void protect_vtl2_mask_accepted(struct kunit *test)
 
 /* ---- Rule 2: HvCallAcceptGpaPages ---- */
 
+/* An accept or unaccept input the simulator must refuse, and how. */
+struct accept_case {
+	u32 attributes;
+	u16 vtl1;
+	u16 vtl2;
+	u32 count;
+	u16 status;
+	const char *what;
+};
+
 static void accept_input_rejected(struct kunit *test)
 {
-	static const struct {
-		u32 attributes;
-		u16 vtl1;
-		u16 vtl2;
-		u32 count;
-		u16 status;
-		const char *what;
-	} bad[] = {
+	static const struct accept_case bad[] = {
 		{ A_RAM | BIT(11), 0, 0, 1, HV_STATUS_INVALID_PARAMETER, "reserved bit 11" },
 		{ A_RAM | BIT(31), 0, 0, 1, HV_STATUS_INVALID_PARAMETER, "reserved bit 31" },
 		{ 0, 0, 0, 1, HV_STATUS_INVALID_PARAMETER, "memory type ANY" },
@@ -534,14 +537,7 @@ static void unaccept_old_encoding_rejected(struct kunit *test)
 
 static void unaccept_input_rejected(struct kunit *test)
 {
-	static const struct {
-		u32 attributes;
-		u16 vtl1;
-		u16 vtl2;
-		u32 count;
-		u16 status;
-		const char *what;
-	} bad[] = {
+	static const struct accept_case bad[] = {
 		{ BIT(3) | BIT(2), 0, 5, 4, HV_STATUS_INVALID_PARAMETER, "reserved bit 3" },
 		{ BIT(31), 0, 0, 4, HV_STATUS_INVALID_PARAMETER, "reserved bit 31" },
 		{ BIT(0), 0, 0, 4, HV_STATUS_INVALID_PARAMETER, "VTL0 in the set" },

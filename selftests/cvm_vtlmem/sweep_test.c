@@ -339,29 +339,6 @@ static int run_to_shared(struct sweep *s)
 	return set_vis(s, CVM_VTLMEM_VISIBILITY_SHARED);
 }
 
-/* Quarantined pages go shared only after a private transition. */
-static int recover_to_shared(struct sweep *s)
-{
-	uint16_t q[RANGE_PAGES];
-	struct cvm_vtlmem_visibility v = {
-		.size = sizeof(v), .flags = CVM_VTLMEM_VISIBILITY_GPN_LIST,
-		.visibility = CVM_VTLMEM_VISIBILITY_PRIVATE,
-	};
-	uint64_t g[RANGE_PAGES];
-	uint64_t i;
-	int ret = cvm_query(s->fd, s->base, RANGE_PAGES, q);
-
-	if (ret)
-		return ret;
-	for (i = 0; i < RANGE_PAGES; i++)
-		if (ST(q[i]) == CVM_VTLMEM_PAGE_QUARANTINED)
-			g[v.count++] = s->base / SZ_4K + i;
-	if (!v.count)
-		return 0;
-	v.gpns = (uintptr_t)g;
-	return cvm_ioctl(s->fd, CVM_VTLMEM_IOC_SET_VISIBILITY, &v);
-}
-
 static uint16_t want_shared(struct sweep *s, uint64_t i, uint16_t *mask)
 {
 	*mask = CVM_VTLMEM_PAGE_STATE_MASK;
@@ -457,9 +434,9 @@ static const struct op ops[] = {
 	{ "lazy_touch", op_isolated, setup_lazy, run_lazy, recover_lazy, want_accepted,
 	  lazy_errnos, true },
 	{ "to_shared_span", op_isolated, setup_to_shared_span, run_to_shared,
-	  recover_to_shared, want_shared, accept_errnos },
+	  NULL, want_shared, accept_errnos },
 	{ "to_shared_list", op_isolated, setup_to_shared_list, run_to_shared,
-	  recover_to_shared, want_shared, accept_errnos },
+	  NULL, want_shared, accept_errnos },
 	{ "to_private_span", op_isolated, setup_to_private_span, run_to_private, NULL,
 	  want_private, accept_errnos, false, true },
 	{ "to_private_list", op_isolated, setup_to_private_list, run_to_private, NULL,
