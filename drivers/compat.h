@@ -9,6 +9,7 @@
 #define CVM_VTLMEM_COMPAT_H
 
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
@@ -128,6 +129,20 @@ static inline vm_fault_t cvm_vmf_insert_special(struct vm_fault *vmf, unsigned l
 #define CVM_WQ_PERCPU	WQ_PERCPU
 #else
 #define CVM_WQ_PERCPU	0
+#endif
+
+/*
+ * The views' inode is S_DAX so that 6.1 offers ->huge_fault() to their
+ * VMAs. Since fsdax went over to folios (with devmap's removal, 6.17), a
+ * DAX VMA is no longer "special huge": splitting one of our PMDs would take
+ * the PFN map for a folio (7.3: split_huge_pmd on memory without struct
+ * pages). There a VM_PFNMAP or VM_MIXEDMAP VMA gets ->huge_fault() alone.
+ * (The boundary is unverified between 6.12 and 7.3; both ends are tested.)
+ */
+#if CVM_KERNEL_SINCE(6, 17)
+#define CVM_VIEW_INODE_FLAGS	0
+#else
+#define CVM_VIEW_INODE_FLAGS	S_DAX
 #endif
 
 /* memremap_pages() exists only with CONFIG_ZONE_DEVICE. */

@@ -21,6 +21,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "engine.h"
 #include "registry.h"
 #include "stats.h"
@@ -343,7 +344,7 @@ int cvm_engine_run(struct cvm_job *job)
 int cvm_engine_init(void)
 {
 	/* Normal priority: the caller must still get the CPU to see signals. */
-	engine_wq = alloc_workqueue("cvm_vtlmem", 0, 0);
+	engine_wq = alloc_workqueue("cvm_vtlmem", CVM_WQ_PERCPU, 0);
 	return engine_wq ? 0 : -ENOMEM;
 }
 

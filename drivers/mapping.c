@@ -5,10 +5,10 @@
  *
  * Every open file uses one address_space, that of an inode on a private
  * pseudo filesystem, so one unmap_mapping_pages() per view reaches every
- * user mapping of a GPA. The inode is S_DAX because 6.1 offers
- * ->huge_fault() to a file VMA only when vma_is_dax() (a VM_PFNMAP or
- * VM_MIXEDMAP VMA is otherwise VM_NO_KHUGEPAGED); on 6.12 it makes PMD
- * mappings independent of the THP sysfs setting.
+ * user mapping of a GPA. Before 6.17 the inode is S_DAX (compat.h), because
+ * 6.1 offers ->huge_fault() to a file VMA only when vma_is_dax() (a
+ * VM_PFNMAP or VM_MIXEDMAP VMA is otherwise VM_NO_KHUGEPAGED); on 6.12 it
+ * makes PMD mappings independent of the THP sysfs setting.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -345,7 +345,7 @@ int cvm_mapping_init(void)
 		kern_unmount(cvm_mnt);
 		return PTR_ERR(inode);
 	}
-	inode->i_flags |= S_DAX;
+	inode->i_flags |= CVM_VIEW_INODE_FLAGS;
 	cvm_inode = inode;
 	return 0;
 }

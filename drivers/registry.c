@@ -187,7 +187,8 @@ int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 		old = xa_to_value(mas_walk(&mas));
 		last = min_t(u64, mas.last, end - 1);
 		mas_set_range(&mas, gpn, last);
-		ret = mas_store_gfp(&mas, xa_mk_value((old & ~mask) | bits), GFP_KERNEL);
+		ret = mas_store_gfp(&mas, xa_mk_value((unsigned long)((old & ~mask) | bits)),
+				    GFP_KERNEL);
 		mas_unlock(&mas);
 		if (ret)
 			return ret;
@@ -460,8 +461,8 @@ static int range_init_state(struct cvm_range *r)
 {
 	bool accepted = (r->flags & CVM_VTLMEM_RANGE_ACCEPTED) ||
 			cvm.isolation == CVM_VTLMEM_ISOLATION_NONE;
-	u32 rights = accepted && cvm_platform()->one_mask ?
-		     CVM_VTLMEM_RIGHTS_ALL | CVM_VTLMEM_RIGHTS_ALL << 4 : 0;
+	unsigned long rights = accepted && cvm_platform()->one_mask ?
+			       CVM_VTLMEM_RIGHTS_ALL | CVM_VTLMEM_RIGHTS_ALL << 4 : 0;
 
 	down_write(&r->map_lock);
 	cvm_set_page_state(r, r->gpn, r->npages,

@@ -732,7 +732,7 @@ static int sim_vtl2_store(u64 first, u64 last, unsigned int rights)
 {
 	MA_STATE(mas, &sim_vtl2, 0, 0);
 	struct maple_tree *mt = &sim_vtl2;
-	void *entry = rights == HV_MAP_GPA_ALL ? NULL : xa_mk_value(rights);
+	void *entry = rights == HV_MAP_GPA_ALL ? NULL : xa_mk_value((unsigned long)rights);
 	int ret;
 
 	mtree_lock(mt);
