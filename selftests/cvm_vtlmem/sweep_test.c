@@ -710,20 +710,30 @@ static bool count_calls(struct __test_metadata *_metadata, struct sweep *s,
 	return check_state(_metadata, s, "clean", true) && check_end(_metadata, s, "clean");
 }
 
-/* k values: all of 1..N, or SWEEP_MAX_K spread evenly with 1, 2, N-1, N. */
+/*
+ * How many values of k: SWEEP_MAX_K, or a quarter of that on the debug
+ * kernel (KASAN and lockdep make every run several times slower; the
+ * sweep's spread still reaches 1, 2, N-1 and N).
+ */
+static unsigned int max_k(void)
+{
+	return access("/sys/kernel/debug/kmemleak", F_OK) ? SWEEP_MAX_K : SWEEP_MAX_K / 4;
+}
+
+/* k values: all of 1..N, or max_k() spread evenly with 1, 2, N-1, N. */
 static unsigned int pick_k(long long n, long long *k)
 {
-	unsigned int i, m = 0;
+	unsigned int i, m = 0, most = max_k();
 
-	if (n <= SWEEP_MAX_K) {
+	if (n <= most) {
 		for (i = 1; i <= n; i++)
 			k[m++] = i;
 		return m;
 	}
 	k[m++] = 1;
 	k[m++] = 2;
-	for (i = 1; i <= SWEEP_MAX_K - 4; i++)
-		k[m++] = 2 + (long long)i * (n - 4) / (SWEEP_MAX_K - 3);
+	for (i = 1; i <= most - 4; i++)
+		k[m++] = 2 + (long long)i * (n - 4) / (most - 3);
 	k[m++] = n - 1;
 	k[m++] = n;
 	return m;
