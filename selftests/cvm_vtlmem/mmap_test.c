@@ -5,6 +5,7 @@
  * SIGBUS), whole 2 MiB units map with one PMD, ZONE_DEVICE-backed ranges
  * support GUP, and a mapping keeps its range from being removed.
  */
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/uio.h>
@@ -563,6 +564,109 @@ TEST_F(view, split_mapping_releases_the_range_when_all_pieces_go)
 	EXPECT_EQ(-1, check_pattern(m + PAGES(2), PAGES(1), gpa + PAGES(2), seed));
 	ASSERT_EQ(0, munmap(m + PAGES(2), PAGES(1)));
 	EXPECT_EQ(0, cvm_remove_range(self->fd, gpa));
+}
+
+/*
+ * A 2 MiB fault and a 4 KiB fault of one unit at once. The unit's last
+ * page flaps between private and shared, so a fault finds the unit whole
+ * (one PMD) or not (4 KiB entries), and the 4 KiB fault may install a page
+ * table under a PMD the 2 MiB fault saw empty: the module must notice
+ * rather than let vmf_insert_pfn_pmd() WARN (the rig fails on any WARNING).
+ * Every access reads what was written.
+ */
+struct flap {
+	int fd;
+	uint64_t gpn;
+	volatile int stop;
+	int err;
+};
+
+static void *flap_last_page(void *arg)
+{
+	struct flap *f = arg;
+	struct cvm_vtlmem_visibility v = {
+		.size = sizeof(v), .flags = CVM_VTLMEM_VISIBILITY_GPN_LIST,
+		.count = 1, .gpns = (uintptr_t)&f->gpn,
+	};
+
+	while (!f->stop && !f->err) {
+		v.visibility = v.visibility == CVM_VTLMEM_VISIBILITY_SHARED ?
+			       CVM_VTLMEM_VISIBILITY_PRIVATE : CVM_VTLMEM_VISIBILITY_SHARED;
+		f->err = cvm_ioctl(f->fd, CVM_VTLMEM_IOC_SET_VISIBILITY, &v);
+	}
+	return NULL;
+}
+
+struct toucher {
+	pthread_barrier_t *go;
+	volatile uint8_t *volatile page;
+	uint8_t value;
+	volatile int stop;
+};
+
+static void *touch_page(void *arg)
+{
+	struct toucher *t = arg;
+
+	for (;;) {
+		pthread_barrier_wait(t->go);
+		if (t->stop)
+			return NULL;
+		*t->page = t->value;
+		pthread_barrier_wait(t->go);
+	}
+}
+
+TEST_F(view, racing_2m_and_4k_faults_of_one_unit)
+{
+	uint64_t gpa = self->base + 26 * SZ_2M;
+	struct flap flap = { .fd = self->fd, .gpn = (gpa >> 12) + 511 };
+	struct toucher t[2] = { 0 };
+	pthread_barrier_t go;
+	pthread_t flapper, touchers[2];
+	double end = cvm_now() + 3;
+	long long f2 = 0, f4 = 0;
+	uint8_t *m;
+	int i, iter;
+
+	if (!self->isolated)
+		SKIP(return, "no host visibility to flap without isolation");
+	ASSERT_EQ(0, cvm_add_accepted(self->fd, gpa, SZ_2M, 0));
+	m = cvm_map(self->fd, gpa, SZ_2M, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, m);
+	ASSERT_EQ(0, pthread_barrier_init(&go, NULL, 3));
+	for (i = 0; i < 2; i++) {
+		t[i].go = &go;
+		ASSERT_EQ(0, pthread_create(&touchers[i], NULL, touch_page, &t[i]));
+	}
+	ASSERT_EQ(0, pthread_create(&flapper, NULL, flap_last_page, &flap));
+	ASSERT_EQ(0, cvm_stats_reset());
+	for (iter = 0; cvm_now() < end && !flap.err; iter++) {
+		/* A fresh mapping at the same address: the PMD is empty again. */
+		ASSERT_EQ(m, mmap(m, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+				  self->fd, gpa));
+		for (i = 0; i < 2; i++) {
+			t[i].page = m + PAGES(i * 255);
+			t[i].value = (uint8_t)(iter * 2 + i + 1);
+		}
+		pthread_barrier_wait(&go);
+		pthread_barrier_wait(&go);
+		for (i = 0; i < 2; i++)
+			ASSERT_EQ(t[i].value, m[PAGES(i * 255)]) TH_LOG("iteration %d", iter);
+	}
+	f2 = cvm_stat("faults_2m");
+	f4 = cvm_stat("faults_4k");
+	flap.stop = 1;
+	t[0].stop = t[1].stop = 1;
+	pthread_barrier_wait(&go);
+	pthread_join(flapper, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_join(touchers[i], NULL);
+	TH_LOG("%d rounds: %lld 2M faults, %lld 4K faults", iter, f2, f4);
+	ASSERT_EQ(0, flap.err) TH_LOG("SET_VISIBILITY: %s", strerror(-flap.err));
+	EXPECT_LT(0, f4);
+	if (pmd_expected(0))
+		EXPECT_LT(0, f2);
 }
 
 TEST_HARNESS_MAIN
