@@ -14,6 +14,7 @@
 
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
@@ -41,6 +42,22 @@ int (*cvm_lazy_accept_hook)(struct cvm_range *r, u64 gpn);
 
 static struct vfsmount *cvm_mnt;
 static struct inode *cvm_inode;
+
+/*
+ * One page table entry at a time per PMD slot of a user mapping: a 2 MiB
+ * fault checks the PMD and fills it with nothing else filling it, since a
+ * 4 KiB fault may install a page table under a PMD the core saw empty, and
+ * vmf_insert_pfn_pmd() WARNs on a write fault that meets one. 4 KiB faults
+ * take their slot's lock shared, a 2 MiB fault exclusive; the slots are
+ * hashed by the PMD's address. Nests inside cvm_range.map_lock (read).
+ */
+#define CVM_PMD_LOCK_BITS	6
+static struct rw_semaphore cvm_pmd_locks[1 << CVM_PMD_LOCK_BITS];
+
+static struct rw_semaphore *cvm_pmd_slot(struct vm_fault *vmf)
+{
+	return &cvm_pmd_locks[hash_ptr(vmf->pmd, CVM_PMD_LOCK_BITS)];
+}
 
 static int cvm_fs_init_fs_context(struct fs_context *fc)
 {
@@ -175,7 +192,13 @@ static vm_fault_t cvm_fault(struct vm_fault *vmf)
 	ret = cvm_view_lock(r, gpn, 1, gpn, cvm_pgoff_shared(vmf->pgoff));
 	if (ret)
 		return ret;
-	ret = cvm_insert_page(vmf, r, gpn, cvm_pgoff_shared(vmf->pgoff));
+	down_read(cvm_pmd_slot(vmf));
+	/* A racing 2 MiB fault mapped the unit already: retry the access. */
+	if (pmd_leaf(READ_ONCE(*vmf->pmd)))
+		ret = VM_FAULT_NOPAGE;
+	else
+		ret = cvm_insert_page(vmf, r, gpn, cvm_pgoff_shared(vmf->pgoff));
+	up_read(cvm_pmd_slot(vmf));
 	up_read(&r->map_lock);
 
 	if (ret == VM_FAULT_NOPAGE)
@@ -187,16 +210,17 @@ static vm_fault_t cvm_fault(struct vm_fault *vmf)
 static vm_fault_t cvm_insert_pmd(struct vm_fault *vmf, struct cvm_range *r, u64 gpn,
 				 bool shared)
 {
-	pmd_t pmd = READ_ONCE(*vmf->pmd);
-	vm_fault_t ret;
+	struct rw_semaphore *slot = cvm_pmd_slot(vmf);
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+	pmd_t pmd;
 
-	/*
-	 * A racing 4 KiB fault may have installed a page table since the core
-	 * saw this PMD empty; vmf_insert_pfn_pmd() would warn on a write.
-	 */
-	if (!pmd_none(pmd) && !pmd_leaf(pmd))
-		return VM_FAULT_FALLBACK;
-	ret = cvm_vmf_insert_unit(vmf, gpn, cvm_gup_able(r, shared));
+	lockdep_assert_held_read(&r->map_lock);
+	/* A racing 4 KiB fault may have installed a page table: use it. */
+	down_write(slot);
+	pmd = READ_ONCE(*vmf->pmd);
+	if (pmd_none(pmd) || pmd_leaf(pmd))
+		ret = cvm_vmf_insert_unit(vmf, gpn, cvm_gup_able(r, shared));
+	up_write(slot);
 	if (ret == VM_FAULT_NOPAGE)
 		cvm_count_fault(r, true);
 	return ret;
@@ -336,7 +360,10 @@ void cvm_mapping_open(struct file *file)
 int cvm_mapping_init(void)
 {
 	struct inode *inode;
+	int i;
 
+	for (i = 0; i < ARRAY_SIZE(cvm_pmd_locks); i++)
+		init_rwsem(&cvm_pmd_locks[i]);
 	cvm_mnt = kern_mount(&cvm_fs_type);
 	if (IS_ERR(cvm_mnt))
 		return PTR_ERR(cvm_mnt);
