@@ -20,7 +20,7 @@
 #include "engine.h"
 #include "hv_abi.h"
 #include "jobs.h"
-#include "ioctls.h"
+#include "ioctl.h"
 #include "mapping.h"
 #include "platform.h"
 #include "registry.h"
@@ -46,6 +46,7 @@
  * (it must not undo a PROTECT on the rest of its unit)
  */
 struct accept_ctx {
+	struct cvm_range *r;
 	bool zero;
 	bool grant;
 	const bool *stop;
@@ -135,13 +136,11 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 	cvm_stats_op(CVM_STAT_RIGHTS, &gres, 0);
 
 	out->done += done;
-	out->plat.calls += res.calls + gres.calls;
-	out->plat.fallbacks += res.fallbacks;
-	for (int i = 0; i < CVM_PSIZE_NR; i++)
-		out->plat.pages[i] += res.pages[i];
+	cvm_plat_result_add(&out->plat, &res);
+	out->plat.calls += gres.calls;
 	if (err) {
 		out->err = err;
-		out->fail_gpn = fail;
+		out->fail_at = fail;
 		out->status = status;
 	}
 	return done;
@@ -164,7 +163,9 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 u64 cvm_accept_run(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop,
 		   struct cvm_chunk *out)
 {
-	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true, stop };
+	struct accept_ctx ctx = {
+		.r = r, .zero = !cvm_platform()->zeroes_on_accept, .grant = true, .stop = stop,
+	};
 
 	return accept_run(r, gpn, npages, &ctx, out);
 }
@@ -209,7 +210,7 @@ static void grant_missing(struct cvm_range *r, u64 gpn, u64 npages, struct cvm_c
 		out->plat.calls += res.calls;
 		if (err) {
 			out->err = err;
-			out->fail_gpn = gpn + res.done;
+			out->fail_at = gpn + res.done;
 			out->status = res.status;
 		}
 		gpn += run;
@@ -242,7 +243,9 @@ static void accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
 
 static void accept_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_chunk *out)
 {
-	accept_pages(job->r, gpn, npages, job->ctx, out);
+	struct accept_ctx *ctx = job->ctx;
+
+	accept_pages(ctx->r, gpn, npages, ctx, out);
 }
 
 /**
@@ -264,7 +267,9 @@ int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait, const bool *stop)
 {
 	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
 	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
-	struct accept_ctx ctx = { !cvm_platform()->zeroes_on_accept, true, stop };
+	struct accept_ctx ctx = {
+		.r = r, .zero = !cvm_platform()->zeroes_on_accept, .grant = true, .stop = stop,
+	};
 	struct cvm_chunk out = {};
 
 	if (!wait && !cvm_range_try_claim(r, first, end - first))
@@ -275,7 +280,7 @@ int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait, const bool *stop)
 	cvm_range_release(r, first, end - first);
 	if (out.err && out.err != -EINTR)
 		pr_warn_ratelimited("accept of GPA %#llx failed: %d, status %#llx\n",
-				    out.fail_gpn << PAGE_SHIFT, out.err, out.status);
+				    out.fail_at << PAGE_SHIFT, out.err, out.status);
 	return out.err;
 }
 
@@ -335,10 +340,11 @@ static void accept_op_init(struct accept_op *op, struct cvm_range *r,
 	op->ctx.grant = !!(req->flags & CVM_VTLMEM_ACCEPT_GRANT_VTL0);
 	op->ctx.complete_grants = op->ctx.grant;
 	op->ctx.stop = &op->job.stop;
+	op->ctx.r = r;
 	op->job = (struct cvm_job){
-		.r = r,
-		.gpn = req->gpa >> PAGE_SHIFT,
-		.npages = req->length >> PAGE_SHIFT,
+		.node = r->node,
+		.first = req->gpa >> PAGE_SHIFT,
+		.count = req->length >> PAGE_SHIFT,
 		.aligned = sizes & SZ_2M,
 		.chunk_pages = sizes & SZ_1G ? ACCEPT_CHUNK_1G :
 			       sizes & SZ_2M ? ACCEPT_CHUNK_2M : ACCEPT_CHUNK_HV,
@@ -353,20 +359,21 @@ static void accept_op_init(struct accept_op *op, struct cvm_range *r,
 static int accept_op_run(struct accept_op *op)
 {
 	struct cvm_job *job = &op->job;
+	struct cvm_range *r = op->ctx.r;
 	int ret;
 
-	if (all_accepted(job->r, job->gpn, job->npages, op->ctx.complete_grants)) {
+	if (all_accepted(r, job->first, job->count, op->ctx.complete_grants)) {
 		spin_lock(&job->lock);
-		job->examined = job->npages;
+		job->examined = job->count;
 		spin_unlock(&job->lock);
 		return 0;
 	}
 	/* The whole span is ours until done: overlapping operations wait. */
-	ret = cvm_range_claim_stoppable(job->r, job->gpn, job->npages, &job->stop);
+	ret = cvm_range_claim_stoppable(r, job->first, job->count, &job->stop);
 	if (ret)
 		return ret;
 	ret = cvm_engine_run(job);
-	cvm_range_release(job->r, job->gpn, job->npages);
+	cvm_range_release(r, job->first, job->count);
 	return ret;
 }
 
@@ -396,16 +403,16 @@ static int async_run(struct cvm_async *a)
 
 static void async_cancel(struct cvm_async *a)
 {
-	struct cvm_job *job = &container_of(a, struct accept_async, a)->op.job;
+	struct accept_op *op = &container_of(a, struct accept_async, a)->op;
 
-	cvm_job_cancel(job);
+	cvm_job_cancel(&op->job);
 	/* It may be waiting for its claims. */
-	wake_up_all(&job->r->claim_wq);
+	wake_up_all(&op->ctx.r->claim_wq);
 }
 
 static void async_finish(struct cvm_async *a)
 {
-	cvm_range_put(container_of(a, struct accept_async, a)->op.job.r);
+	cvm_range_put(container_of(a, struct accept_async, a)->op.ctx.r);
 }
 
 static void async_free(struct cvm_async *a)
@@ -450,8 +457,7 @@ static int accept_background(struct cvm_range *r, struct cvm_vtlmem_accept *req)
 
 /**
  * cvm_ioctl_accept() - CVM_VTLMEM_IOC_ACCEPT
- * @f: the open file (owner of no-wait jobs)
- * @uarg: struct cvm_vtlmem_accept
+ * @ucmd: struct cvm_vtlmem_accept; the open file owns no-wait jobs
  *
  * The struct is copied back on success and on failure after work started,
  * so the caller always learns exactly how many pages were accepted.
@@ -465,46 +471,51 @@ static int accept_background(struct cvm_range *r, struct cvm_vtlmem_accept *req)
  * range holds the span; -EAGAIN if the file already holds
  * %CVM_VTLMEM_MAX_JOBS no-wait jobs; -EIO if the platform refused a page
  * (fail_gpa, fail_status); -EPROTO if the hypervisor contradicted itself;
- * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM; -EFAULT, before anything
- * changes, if the struct cannot be written back (a no-wait job whose id
- * still could not be written back is cancelled and freed).
+ * -ETIMEDOUT; -EINTR on a fatal signal; -ENOMEM.
  */
-long cvm_ioctl_accept(struct cvm_file *f, void __user *uarg)
+int cvm_ioctl_accept(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_accept req;
+	struct cvm_vtlmem_accept *req = ucmd->cmd;
 	struct cvm_range *r;
-	u32 usize;
-	int ret, cret;
+	int ret;
 
-	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_ACCEPT_SIZE_VER0, uarg, &usize);
+	ret = accept_check(req, ucmd->usize);
 	if (ret)
 		return ret;
-	ret = accept_check(&req, usize) ?: cvm_uarg_writable(uarg, &req, sizeof(req), usize);
-	if (ret)
-		return ret;
-	r = cvm_range_get(req.gpa >> PAGE_SHIFT, req.length >> PAGE_SHIFT);
+	r = cvm_range_get(req->gpa >> PAGE_SHIFT, req->length >> PAGE_SHIFT);
 	if (IS_ERR(r))
 		return -ENOENT;
-	req.accepted = 0;
-	req.fail_gpa = 0;
-	req.fail_status = 0;
-	req.job = 0;
-	if (req.flags & CVM_VTLMEM_ACCEPT_NOWAIT) {
-		ret = accept_nowait(f, r, &req);
+	req->accepted = 0;
+	req->fail_gpa = 0;
+	req->fail_status = 0;
+	req->job = 0;
+	if (req->flags & CVM_VTLMEM_ACCEPT_NOWAIT) {
+		ret = accept_nowait(ucmd->file, r, req);
 	} else {
-		if (req.flags & CVM_VTLMEM_ACCEPT_BACKGROUND)
-			ret = accept_background(r, &req);
+		if (req->flags & CVM_VTLMEM_ACCEPT_BACKGROUND)
+			ret = accept_background(r, req);
 		else
-			ret = accept_wait(r, &req);
+			ret = accept_wait(r, req);
 		cvm_range_put(r);
 	}
-	if (ret && (req.flags & (CVM_VTLMEM_ACCEPT_NOWAIT | CVM_VTLMEM_ACCEPT_BACKGROUND)))
-		return ret;
-	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);
-	/* A job whose id the caller cannot learn is stopped and forgotten. */
-	if (cret && req.job)
-		cvm_async_discard(f, req.job);
-	return ret ? ret : cret;
+	ucmd->respond = !ret ||
+			!(req->flags & (CVM_VTLMEM_ACCEPT_NOWAIT | CVM_VTLMEM_ACCEPT_BACKGROUND));
+	return ret;
+}
+
+/**
+ * cvm_ioctl_accept_undeliverable() - the answer of ACCEPT could not be
+ *	written back
+ * @ucmd: the call
+ *
+ * A no-wait job whose id the caller cannot learn is stopped and forgotten.
+ */
+void cvm_ioctl_accept_undeliverable(struct cvm_ucmd *ucmd)
+{
+	struct cvm_vtlmem_accept *req = ucmd->cmd;
+
+	if (req->job)
+		cvm_async_discard(ucmd->file, req->job);
 }
 
 /**

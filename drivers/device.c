@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/cvm_vtlmem: open, ioctl dispatch and the GET_INFO ioctl. The state
+ * /dev/cvm_vtlmem: open, release, poll, mmap and the GET_INFO ioctl. The state
  * behind the device belongs to the module, not to an open file, so a
  * paravisor that restarts finds everything as it left it; only no-wait
  * jobs belong to the file that started them (jobs.c).
@@ -15,70 +15,37 @@
 
 #include "cvm_vtlmem.h"
 #include "hv_abi.h"
-#include "ioctls.h"
+#include "ioctl.h"
 #include "jobs.h"
 #include "mapping.h"
 #include "platform.h"
 #include "registry.h"
-#include "uarg.h"
-
-/* Matching ignores the size field of the command: the struct carries it. */
-#define CVM_IOC_MATCH(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
 
 /* TLFS: a 4 KiB input page holds a 16-byte header and 510 GPNs. */
 #define CVM_GPNS_PER_CALL	510
 
-static long ioctl_get_info(void __user *uarg)
+/**
+ * cvm_ioctl_get_info() - CVM_VTLMEM_IOC_GET_INFO
+ * @ucmd: struct cvm_vtlmem_info
+ *
+ * Return: 0; -EINVAL for non-zero flags.
+ */
+int cvm_ioctl_get_info(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_info info;
-	u32 usize;
-	int ret;
+	struct cvm_vtlmem_info *info = ucmd->cmd;
 
-	ret = cvm_uarg_in(&info, sizeof(info), CVM_VTLMEM_INFO_SIZE_VER0, uarg, &usize);
-	if (ret)
-		return ret;
-	if (info.flags)
+	if (info->flags)
 		return -EINVAL;
-
-	memset(&info, 0, sizeof(info));
-	info.abi_version = CVM_VTLMEM_ABI_VERSION;
-	info.isolation = cvm.isolation;
-	info.backend = cvm.backend;
-	info.max_gpns_per_call = CVM_GPNS_PER_CALL;
-	info.max_reps_per_call = HV_ACCEPT_REP_MAX;
-	info.page_sizes = cvm_platform_page_sizes();
-	cvm_registry_totals(&info.nr_ranges, &info.registered_bytes, &info.state_bytes);
-	return cvm_uarg_out(uarg, &info, sizeof(info), usize);
-}
-
-static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	void __user *uarg = (void __user *)arg;
-
-	switch (CVM_IOC_MATCH(cmd)) {
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_GET_INFO):
-		return ioctl_get_info(uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ADD_RANGE):
-		return cvm_ioctl_add_range(uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_REMOVE_RANGE):
-		return cvm_ioctl_remove_range(uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_LIST_RANGES):
-		return cvm_ioctl_list_ranges(uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_QUERY):
-		return cvm_ioctl_query(uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ACCEPT):
-		return cvm_ioctl_accept(file->private_data, uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_ACCEPT_STATUS):
-		return cvm_ioctl_accept_status(file->private_data, uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_SET_VISIBILITY):
-		return cvm_ioctl_set_visibility(uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_PROTECT):
-		return cvm_ioctl_protect(uarg);
-	case CVM_IOC_MATCH(CVM_VTLMEM_IOC_PROTECT_VTL2):
-		return cvm_ioctl_protect_vtl2(uarg);
-	default:
-		return -ENOTTY;
-	}
+	memset(info, 0, sizeof(*info));
+	info->abi_version = CVM_VTLMEM_ABI_VERSION;
+	info->isolation = cvm.isolation;
+	info->backend = cvm.backend;
+	info->max_gpns_per_call = CVM_GPNS_PER_CALL;
+	info->max_reps_per_call = HV_ACCEPT_REP_MAX;
+	info->page_sizes = cvm_platform_page_sizes();
+	cvm_registry_totals(&info->nr_ranges, &info->registered_bytes, &info->state_bytes);
+	ucmd->respond = true;
+	return 0;
 }
 
 static int cvm_open(struct inode *inode, struct file *file)
@@ -142,5 +109,4 @@ int cvm_device_init(void)
 void cvm_device_exit(void)
 {
 	misc_deregister(&cvm_miscdev);
-	cvm_protect_exit();
 }

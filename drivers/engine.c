@@ -23,7 +23,6 @@
 
 #include "compat.h"
 #include "engine.h"
-#include "registry.h"
 #include "stats.h"
 
 #define CREATE_TRACE_POINTS
@@ -63,8 +62,8 @@ struct engine_slot {
 	struct work_struct work;
 	struct engine_run *run;
 	unsigned int index;
-	u64 gpn;
-	u64 npages;
+	u64 first;
+	u64 count;
 };
 
 /*
@@ -90,7 +89,7 @@ void cvm_job_init(struct cvm_job *job)
 	spin_lock_init(&job->lock);
 	job->done = 0;
 	job->examined = 0;
-	job->fail_gpn = U64_MAX;
+	job->fail_at = U64_MAX;
 	job->status = 0;
 	job->err = 0;
 	job->stop = false;
@@ -123,7 +122,7 @@ void cvm_job_cancel(struct cvm_job *job)
  */
 void cvm_job_failure(const struct cvm_job *job, u64 *gpa, u64 *status)
 {
-	*gpa = job->fail_gpn == U64_MAX ? 0 : job->fail_gpn << PAGE_SHIFT;
+	*gpa = job->fail_at == U64_MAX ? 0 : job->fail_at << PAGE_SHIFT;
 	*status = job->status;
 	cvm_log_platform_error(job->err, *gpa, *status);
 }
@@ -155,22 +154,17 @@ void cvm_log_platform_error(int err, u64 gpa, u64 status)
  */
 void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c)
 {
-	int i;
-
 	spin_lock(&job->lock);
 	job->done += c->done;
-	job->plat.calls += c->plat.calls;
-	job->plat.fallbacks += c->plat.fallbacks;
-	for (i = 0; i < CVM_PSIZE_NR; i++)
-		job->plat.pages[i] += c->plat.pages[i];
+	cvm_plat_result_add(&job->plat, &c->plat);
 	/*
 	 * Report the lowest real failure; a chunk that only stopped because
 	 * the job was stopping (-EINTR) reports nothing new.
 	 */
 	if (c->err && c->err != -EINTR &&
 	    (job->err == -EINTR || job->err == -ECANCELED || !job->err ||
-	     c->fail_gpn < job->fail_gpn)) {
-		job->fail_gpn = c->fail_gpn;
+	     c->fail_at < job->fail_at)) {
+		job->fail_at = c->fail_at;
 		job->status = c->status;
 		job->err = c->err;
 	} else if (c->err && !job->err) {
@@ -185,15 +179,15 @@ static void engine_work(struct work_struct *work)
 {
 	struct engine_slot *slot = container_of(work, struct engine_slot, work);
 	struct engine_run *run = slot->run;
-	struct cvm_chunk c = { .fail_gpn = U64_MAX };
+	struct cvm_chunk c = { .fail_at = U64_MAX };
 	u64 t0 = ktime_get_ns();
 
-	run->job->run(run->job, slot->gpn, slot->npages, &c);
-	trace_cvm_chunk(run->job->kind, slot->gpn, slot->npages, c.done, c.plat.calls,
+	run->job->run(run->job, slot->first, slot->count, &c);
+	trace_cvm_chunk(run->job->kind, slot->first, slot->count, c.done, c.plat.calls,
 			c.err, ktime_get_ns() - t0);
 	cvm_job_add(run->job, &c);
 	spin_lock(&run->job->lock);
-	run->job->examined += slot->npages;
+	run->job->examined += slot->count;
 	spin_unlock(&run->job->lock);
 	cvm_stats_chunk();
 	clear_bit(slot->index, run->busy);
@@ -242,23 +236,23 @@ static bool job_stopped(struct cvm_job *job)
 	return stop;
 }
 
-static void queue_chunk(struct engine_run *run, u64 gpn, u64 npages, u64 n)
+static void queue_chunk(struct engine_run *run, u64 first, u64 count, u64 n)
 {
 	unsigned int i = find_first_zero_bit(run->busy, run->nslots);
 	struct engine_slot *slot = &run->slots[i];
 
 	set_bit(i, run->busy);
-	slot->gpn = gpn;
-	slot->npages = npages;
+	slot->first = first;
+	slot->count = count;
 	atomic_inc(&run->inflight);
 	cpus_read_lock();
-	queue_work_on(pick_cpu(run->job->r->node, n), engine_wq, &slot->work);
+	queue_work_on(pick_cpu(run->job->node, n), engine_wq, &slot->work);
 	cpus_read_unlock();
 }
 
 static int engine_alloc(struct engine_run *run, struct cvm_job *job)
 {
-	unsigned int cpus = max(1U, node_online_cpus(job->r->node));
+	unsigned int cpus = max(1U, node_online_cpus(job->node));
 	unsigned int i;
 
 	run->job = job;
@@ -287,17 +281,17 @@ static int engine_alloc(struct engine_run *run, struct cvm_job *job)
  *
  * With @job->aligned, chunks end on multiples of @job->chunk_pages, so every
  * chunk but the edges is made of whole aligned large pages; otherwise they
- * are @job->chunk_pages long from @job->gpn. The caller owns the span's
+ * are @job->chunk_pages long from @job->first. The caller owns the span's
  * claims; chunks do not claim.
  *
- * Return: 0; the first failing chunk's errno (see @job->fail_gpn); -EINTR
+ * Return: 0; the first failing chunk's errno (see @job->fail_at); -EINTR
  * if a fatal signal stopped it, -ECANCELED if cvm_job_cancel() did
  * (progress in @job->done is still exact either way); -ENOMEM.
  */
 int cvm_engine_run(struct cvm_job *job)
 {
 	struct engine_run run;
-	u64 pos = job->gpn, end = job->gpn + job->npages, n = 0;
+	u64 pos = job->first, end = job->first + job->count, n = 0;
 	int ret;
 
 	ret = engine_alloc(&run, job);

@@ -19,7 +19,7 @@
 
 #include "engine.h"
 #include "jobs.h"
-#include "uarg.h"
+#include "ioctl.h"
 
 /* Unbound: a job's thread mostly sleeps while its chunks run per CPU. */
 static struct workqueue_struct *jobs_wq;
@@ -92,7 +92,7 @@ static void report(const struct cvm_async *a, struct cvm_vtlmem_accept_status *s
 	bool done = a->state == CVM_ASYNC_DONE;
 
 	st->state = done ? CVM_VTLMEM_JOB_DONE : CVM_VTLMEM_JOB_RUNNING;
-	st->npages = job->npages;
+	st->npages = job->count;
 	spin_lock(&job->lock);
 	st->examined = job->examined;
 	st->accepted = job->done;
@@ -187,40 +187,37 @@ void cvm_async_discard(struct cvm_file *f, u32 id)
 
 /**
  * cvm_ioctl_accept_status() - CVM_VTLMEM_IOC_ACCEPT_STATUS
- * @f: the open file asking
- * @uarg: struct cvm_vtlmem_accept_status
+ * @ucmd: struct cvm_vtlmem_accept_status; the open file asking
  *
  * Return: 0 with the report; -EINVAL for unknown flags or non-zero
  * reserved bytes; -ENOENT if @job is not a job of this file (or its final
  * report was read); -EINTR if a signal ended the wait (the job goes on).
  */
-long cvm_ioctl_accept_status(struct cvm_file *f, void __user *uarg)
+int cvm_ioctl_accept_status(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_accept_status st;
+	struct cvm_vtlmem_accept_status *st = ucmd->cmd;
+	struct cvm_file *f = ucmd->file;
 	struct cvm_async *fin;
-	u32 usize;
 	int ret;
 
-	ret = cvm_uarg_in(&st, sizeof(st), CVM_VTLMEM_ACCEPT_STATUS_SIZE_VER0, uarg, &usize);
-	if (ret)
-		return ret;
-	if ((st.flags & ~CVM_VTLMEM_STATUS_FLAGS) || st.reserved)
+	if ((st->flags & ~CVM_VTLMEM_STATUS_FLAGS) || st->reserved)
 		return -EINVAL;
-	if (st.flags & CVM_VTLMEM_STATUS_CANCEL) {
-		ret = cvm_async_cancel(f, st.job);
+	if (st->flags & CVM_VTLMEM_STATUS_CANCEL) {
+		ret = cvm_async_cancel(f, st->job);
 		if (ret)
 			return ret;
 	}
-	if ((st.flags & CVM_VTLMEM_STATUS_WAIT) &&
-	    wait_event_interruptible(f->finished, job_finished(f, st.job)))
+	if ((st->flags & CVM_VTLMEM_STATUS_WAIT) &&
+	    wait_event_interruptible(f->finished, job_finished(f, st->job)))
 		return -EINTR;
 
-	fin = take_report(f, st.job, &st);
+	fin = take_report(f, st->job, st);
 	if (IS_ERR(fin))
 		return PTR_ERR(fin);
 	if (fin)
 		reap(f, fin);
-	return cvm_uarg_out(uarg, &st, sizeof(st), usize);
+	ucmd->respond = true;
+	return 0;
 }
 
 /**

@@ -85,6 +85,5 @@ int cvm_async_start(struct cvm_file *f, struct cvm_async *a, const struct cvm_as
 		    struct cvm_job *job, u32 *id);
 int cvm_async_cancel(struct cvm_file *f, u32 id);
 void cvm_async_discard(struct cvm_file *f, u32 id);
-long cvm_ioctl_accept_status(struct cvm_file *f, void __user *uarg);
 
 #endif /* CVM_VTLMEM_JOBS_H */

@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "sim.h"
 #include "transport.h"
+#include "vtl2_protect.h"
 
 struct cvm_vtlmem cvm;
 
@@ -169,6 +170,7 @@ fail_debugfs:
 static void __exit cvm_vtlmem_exit(void)
 {
 	cvm_device_exit();
+	cvm_vtl2_protect_exit();
 	cvm_accept_exit();
 	cvm_background_exit();
 	cvm_jobs_exit();

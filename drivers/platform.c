@@ -44,7 +44,28 @@ u32 cvm_platform_page_sizes(void)
 	return ops->page_sizes & ~(ops->sizes_refused ? READ_ONCE(*ops->sizes_refused) : 0);
 }
 
-static void take_hv_result(struct cvm_plat_result *res, const struct cvm_hv_result *hv)
+/**
+ * cvm_plat_result_add() - add what one platform operation did to a sum
+ * @sum: calls, pages per size and fallbacks so far
+ * @res: the operation's
+ */
+void cvm_plat_result_add(struct cvm_plat_result *sum, const struct cvm_plat_result *res)
+{
+	int i;
+
+	sum->calls += res->calls;
+	sum->fallbacks += res->fallbacks;
+	for (i = 0; i < CVM_PSIZE_NR; i++)
+		sum->pages[i] += res->pages[i];
+}
+
+/**
+ * cvm_plat_result_take_hv() - a platform result from a hypercall layer one
+ * @res: the platform's result; its progress and status are replaced, its
+ *	counts added to
+ * @hv: what the hypercalls did, 4 KiB pages each
+ */
+void cvm_plat_result_take_hv(struct cvm_plat_result *res, const struct cvm_hv_result *hv)
 {
 	res->done = hv->done;
 	res->status = hv->status;
@@ -68,7 +89,7 @@ int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
 
 	ret = cvm_hv_set_visibility(list, shared ? HV_VISIBILITY_SHARED :
 				    HV_VISIBILITY_PRIVATE, &hv);
-	take_hv_result(res, &hv);
+	cvm_plat_result_take_hv(res, &hv);
 	return ret;
 }
 
@@ -92,7 +113,7 @@ int cvm_platform_hv_rights_list(const struct cvm_gpn_list *list, u8 vtl, u32 rig
 	if (vtl != 0)
 		return -EOPNOTSUPP;
 	ret = cvm_hv_protect(list, rights, &hv);
-	take_hv_result(res, &hv);
+	cvm_plat_result_take_hv(res, &hv);
 	return ret;
 }
 

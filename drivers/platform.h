@@ -150,8 +150,12 @@ extern const struct cvm_platform_ops cvm_platform_vbs;
 extern const struct cvm_platform_ops cvm_platform_snp;
 extern const struct cvm_platform_ops cvm_platform_tdx;
 
+struct cvm_hv_result;
+
 const struct cvm_platform_ops *cvm_platform(void);
 u32 cvm_platform_page_sizes(void);
+void cvm_plat_result_add(struct cvm_plat_result *sum, const struct cvm_plat_result *res);
+void cvm_plat_result_take_hv(struct cvm_plat_result *res, const struct cvm_hv_result *hv);
 int cvm_platform_hv_visibility(const struct cvm_gpn_list *list, bool shared,
 			       struct cvm_plat_result *res);
 int cvm_platform_hv_rights(const struct cvm_span *span, u8 vtl, u32 rights,

@@ -34,10 +34,7 @@ static int vbs_accept(const struct cvm_span *span, u32 grant, struct cvm_plat_re
 	int ret;
 
 	ret = cvm_hv_accept(span->gpn, span->npages, grant == HV_MAP_GPA_ALL ? -1 : grant, &hv);
-	res->done = hv.done;
-	res->status = hv.status;
-	res->calls += hv.calls;
-	res->pages[CVM_PSIZE_4K] += hv.done;
+	cvm_plat_result_take_hv(res, &hv);
 	res->granted = hv.done;
 	return ret;
 }

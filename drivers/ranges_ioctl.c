@@ -8,49 +8,36 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "ioctls.h"
+#include "ioctl.h"
 #include "registry.h"
-#include "uarg.h"
 
 /* Entries QUERY builds under the lock before copying them out. */
 #define QUERY_BATCH	1024
 
 /**
  * cvm_ioctl_add_range() - CVM_VTLMEM_IOC_ADD_RANGE
- * @uarg: struct cvm_vtlmem_range
+ * @ucmd: struct cvm_vtlmem_range
  *
  * Return: 0 or the errno of cvm_range_add().
  */
-long cvm_ioctl_add_range(void __user *uarg)
+int cvm_ioctl_add_range(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_range req;
-	u32 usize;
-	int ret;
-
-	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_RANGE_SIZE_VER0, uarg, &usize);
-	if (ret)
-		return ret;
-	return cvm_range_add(&req);
+	return cvm_range_add(ucmd->cmd);
 }
 
 /**
  * cvm_ioctl_remove_range() - CVM_VTLMEM_IOC_REMOVE_RANGE
- * @uarg: struct cvm_vtlmem_remove_range
+ * @ucmd: struct cvm_vtlmem_remove_range
  *
  * Return: 0, -EINVAL for non-zero flags, or the errno of cvm_range_remove().
  */
-long cvm_ioctl_remove_range(void __user *uarg)
+int cvm_ioctl_remove_range(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_remove_range req;
-	u32 usize;
-	int ret;
+	struct cvm_vtlmem_remove_range *req = ucmd->cmd;
 
-	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_REMOVE_RANGE_SIZE_VER0, uarg, &usize);
-	if (ret)
-		return ret;
-	if (req.flags)
+	if (req->flags)
 		return -EINVAL;
-	return cvm_range_remove(req.gpa);
+	return cvm_range_remove(req->gpa);
 }
 
 static int copy_entries(u64 uptr, u32 entry_size,
@@ -71,35 +58,33 @@ static int copy_entries(u64 uptr, u32 entry_size,
 
 /**
  * cvm_ioctl_list_ranges() - CVM_VTLMEM_IOC_LIST_RANGES
- * @uarg: struct cvm_vtlmem_list_ranges
+ * @ucmd: struct cvm_vtlmem_list_ranges
  *
  * Return: 0; -EINVAL for non-zero flags or reserved field, or an entry size
  * outside [8, PAGE_SIZE] or not a multiple of 8; -EFAULT; -ENOMEM.
  */
-long cvm_ioctl_list_ranges(void __user *uarg)
+int cvm_ioctl_list_ranges(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_list_ranges req;
+	struct cvm_vtlmem_list_ranges *req = ucmd->cmd;
 	struct cvm_vtlmem_range_info *entries;
-	u32 usize, count;
+	u32 count;
 	int ret;
 
-	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_LIST_RANGES_SIZE_VER0, uarg, &usize);
+	if (req->flags || req->reserved)
+		return -EINVAL;
+	if (req->capacity && (req->entry_size < 8 || req->entry_size > PAGE_SIZE ||
+			      req->entry_size % 8))
+		return -EINVAL;
+	ret = cvm_range_list(req->capacity, &entries, &count);
 	if (ret)
 		return ret;
-	if (req.flags || req.reserved)
-		return -EINVAL;
-	if (req.capacity && (req.entry_size < 8 || req.entry_size > PAGE_SIZE ||
-			     req.entry_size % 8))
-		return -EINVAL;
-	ret = cvm_range_list(req.capacity, &entries, &count);
-	if (ret)
-		return ret;
-	ret = copy_entries(req.entries, req.entry_size, entries, min(count, req.capacity));
+	ret = copy_entries(req->entries, req->entry_size, entries, min(count, req->capacity));
 	kvfree(entries);
 	if (ret)
 		return ret;
-	req.count = count;
-	return cvm_uarg_out(uarg, &req, sizeof(req), usize);
+	req->count = count;
+	ucmd->respond = true;
+	return 0;
 }
 
 static u16 page_word(struct cvm_range *r, u64 gpn)
@@ -138,29 +123,25 @@ static int query_range(struct cvm_range *r, u64 gpn, u64 npages, u16 __user *out
 
 /**
  * cvm_ioctl_query() - CVM_VTLMEM_IOC_QUERY
- * @uarg: struct cvm_vtlmem_query
+ * @ucmd: struct cvm_vtlmem_query
  *
  * Return: 0; -EINVAL for non-zero flags, an unaligned GPA, zero or too
  * many pages; -ENOENT if no single registered range holds the span;
  * -EFAULT; -ENOMEM.
  */
-long cvm_ioctl_query(void __user *uarg)
+int cvm_ioctl_query(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_query req;
+	struct cvm_vtlmem_query *req = ucmd->cmd;
 	struct cvm_range *r;
-	u32 usize;
 	int ret;
 
-	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_QUERY_SIZE_VER0, uarg, &usize);
-	if (ret)
-		return ret;
-	if (req.flags || !PAGE_ALIGNED(req.gpa) || !req.npages ||
-	    req.npages > CVM_VTLMEM_QUERY_MAX_PAGES)
+	if (req->flags || !PAGE_ALIGNED(req->gpa) || !req->npages ||
+	    req->npages > CVM_VTLMEM_QUERY_MAX_PAGES)
 		return -EINVAL;
-	r = cvm_range_get(req.gpa >> PAGE_SHIFT, req.npages);
+	r = cvm_range_get(req->gpa >> PAGE_SHIFT, req->npages);
 	if (IS_ERR(r))
 		return -ENOENT;
-	ret = query_range(r, req.gpa >> PAGE_SHIFT, req.npages, u64_to_user_ptr(req.states));
+	ret = query_range(r, req->gpa >> PAGE_SHIFT, req->npages, u64_to_user_ptr(req->states));
 	cvm_range_put(r);
 	return ret;
 }

@@ -37,7 +37,7 @@
 #include "engine.h"
 #include "hv_abi.h"
 #include "hvcall.h"
-#include "ioctls.h"
+#include "ioctl.h"
 #include "mapping.h"
 #include "platform.h"
 #include "registry.h"
@@ -148,22 +148,13 @@ static u64 *gpn_array(const struct vis_page *p, u64 n)
 	return g;
 }
 
-static void fold(struct cvm_chunk *out, const struct cvm_plat_result *res)
-{
-	int i;
-
-	out->plat.calls += res->calls;
-	for (i = 0; i < CVM_PSIZE_NR; i++)
-		out->plat.pages[i] += res->pages[i];
-}
-
 /* Record a failure at request position @base + @k; the lowest one wins. */
 static void fail_at(struct cvm_chunk *out, u64 base, u64 k, int err, u64 status)
 {
-	if (out->err && out->fail_gpn <= base + k)
+	if (out->err && out->fail_at <= base + k)
 		return;
 	out->err = err;
-	out->fail_gpn = base + k;
+	out->fail_at = base + k;
 	out->status = status;
 }
 
@@ -366,7 +357,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 		/* Nothing was given up yet: every page is still accepted. */
 		restore_was(p, n);
 		mark_lost(p + k, &res);
-		fold(out, &res);
+		cvm_plat_result_add(&out->plat, &res);
 		return fail_at(out, base, k, err, res.status);
 	}
 	k = unaccept(p, n, op->stop, &res, &err);
@@ -382,7 +373,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 
 		restore_was(p + k + gone, n - k - gone);
 		mark_lost(p + k, &res);
-		fold(out, &res);
+		cvm_plat_result_add(&out->plat, &res);
 		return fail_at(out, base, k, err, res.status);
 	}
 	res.done = 0;
@@ -391,7 +382,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	set_state(p, k, CVM_PS_SHARED);
 	record_shared(p, k, out);
 	out->done += weight(p, k);
-	fold(out, &res);
+	cvm_plat_result_add(&out->plat, &res);
 	if (err) {
 		fail_at(out, base, k, err, res.status);
 		refused_to_share(p + k, n - k, res.status, err);
@@ -478,7 +469,7 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	}
 	err = cvm_platform()->set_visibility(&list, false, &res);
 	k = res.done;
-	fold(out, &res);
+	cvm_plat_result_add(&out->plat, &res);
 	/* Split at the first refusal: the refused tail stays as it was (shared and usable). */
 	restore_was(p + k, n - k);
 	if (err)
@@ -774,9 +765,9 @@ static int vis_check(const struct cvm_vtlmem_visibility *req)
 static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 {
 	struct cvm_job job = {
-		.r = op->c[0].r,
-		.gpn = 0,
-		.npages = op->nchunks,
+		.node = op->c[0].r->node,
+		.first = 0,
+		.count = op->nchunks,
 		.chunk_pages = 1,
 		.run = vis_chunk,
 		.ctx = op,
@@ -788,9 +779,9 @@ static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 	cvm_job_init(&job);
 	ret = cvm_engine_run(&job);
 	req->processed = op->skipped + job.done;
-	if (ret && job.fail_gpn < op->nchange) {
-		req->fail_index = op->c[job.fail_gpn].index;
-		cvm_log_platform_error(ret, op->c[job.fail_gpn].gpn << PAGE_SHIFT, job.status);
+	if (ret && job.fail_at < op->nchange) {
+		req->fail_index = op->c[job.fail_at].index;
+		cvm_log_platform_error(ret, op->c[job.fail_at].gpn << PAGE_SHIFT, job.status);
 		req->fail_status = job.status;
 	}
 	return ret;
@@ -826,7 +817,7 @@ static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 
 /**
  * cvm_ioctl_set_visibility() - CVM_VTLMEM_IOC_SET_VISIBILITY
- * @uarg: struct cvm_vtlmem_visibility
+ * @ucmd: struct cvm_vtlmem_visibility
  *
  * The struct is copied back whenever the request was understood, so the
  * caller learns what was processed and which entry failed.
@@ -837,35 +828,30 @@ static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
  * changed in either case); -EBUSY if a page of a struct-pages range stayed
  * referenced through GUP (fail_index; its batch unchanged); -EIO if the
  * platform refused (fail_index, fail_status); -EPROTO if the hypervisor
- * contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal; -EFAULT (before
- * anything changes if the struct cannot be written back);
+ * contradicted itself; -ETIMEDOUT; -EINTR on a fatal signal; -EFAULT;
  * -ENOMEM.
  */
-long cvm_ioctl_set_visibility(void __user *uarg)
+int cvm_ioctl_set_visibility(struct cvm_ucmd *ucmd)
 {
-	struct cvm_vtlmem_visibility req;
+	struct cvm_vtlmem_visibility *req = ucmd->cmd;
 	struct vis_op op = {};
-	u32 usize;
-	int ret, cret;
+	int ret;
 
-	ret = cvm_uarg_in(&req, sizeof(req), CVM_VTLMEM_VISIBILITY_SIZE_VER0, uarg, &usize);
-	if (ret)
-		return ret;
-	ret = vis_check(&req) ?: cvm_uarg_writable(uarg, &req, sizeof(req), usize);
+	ret = vis_check(req);
 	if (ret)
 		return ret;
 	if (!cvm_platform()->set_visibility)
 		return -EOPNOTSUPP;
-	op.shared = req.visibility == CVM_VTLMEM_VISIBILITY_SHARED;
-	op.keep_contents = req.flags & CVM_VTLMEM_VISIBILITY_KEEP_CONTENTS;
-	req.processed = 0;
-	req.fail_index = 0;
-	req.fail_status = 0;
-	ret = vis_do(&op, &req);
+	op.shared = req->visibility == CVM_VTLMEM_VISIBILITY_SHARED;
+	op.keep_contents = req->flags & CVM_VTLMEM_VISIBILITY_KEEP_CONTENTS;
+	req->processed = 0;
+	req->fail_index = 0;
+	req->fail_status = 0;
+	ret = vis_do(&op, req);
 	put_ranges(&op);
 	kvfree(op.chunk);
 	kvfree(op.c);
 	kvfree(op.p);
-	cret = cvm_uarg_out(uarg, &req, sizeof(req), usize);
-	return ret ? ret : cret;
+	ucmd->respond = true;
+	return ret;
 }
