@@ -178,22 +178,6 @@ void cvm_background_forget(struct cvm_range *r)
 }
 
 /**
- * cvm_background_queued() - units of a range still queued
- * @r: the range
- *
- * Return: units queued and not yet taken by the thread.
- */
-u64 cvm_background_queued(struct cvm_range *r)
-{
-	u64 n;
-
-	spin_lock(&bg_lock);
-	n = r->bg_queued;
-	spin_unlock(&bg_lock);
-	return n;
-}
-
-/**
  * cvm_background_init() - start the background thread
  *
  * Return: 0 or the error of kthread_run().

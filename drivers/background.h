@@ -14,6 +14,5 @@ int cvm_background_init(void);
 void cvm_background_exit(void);
 void cvm_background_queue(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_background_forget(struct cvm_range *r);
-u64 cvm_background_queued(struct cvm_range *r);
 
 #endif /* CVM_VTLMEM_BACKGROUND_H */

@@ -141,7 +141,6 @@ static int __init cvm_vtlmem_init(void)
 	ret = cvm_background_init();
 	if (ret)
 		goto fail_background;
-	cvm_accept_init();
 	ret = cvm_device_init();
 	if (ret)
 		goto fail_device;
@@ -151,7 +150,6 @@ static int __init cvm_vtlmem_init(void)
 	return 0;
 
 fail_device:
-	cvm_accept_exit();
 	cvm_background_exit();
 fail_background:
 	cvm_jobs_exit();
@@ -171,7 +169,6 @@ static void __exit cvm_vtlmem_exit(void)
 {
 	cvm_device_exit();
 	cvm_vtl2_protect_exit();
-	cvm_accept_exit();
 	cvm_background_exit();
 	cvm_jobs_exit();
 	cvm_engine_exit();

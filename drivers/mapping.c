@@ -26,19 +26,19 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "accept.h"
 #include "compat.h"
 #include "cvm_vtlmem.h"
 #include "mapping.h"
 #include "registry.h"
 #include "sim.h"
 #include "stats.h"
+#include "struct_pages.h"
 
 #define CVM_FS_MAGIC	0x63766d6d	/* "cvmm" */
 
 /* CVM_VTLMEM_SHARED_VIEW as it appears in a page offset. */
 #define CVM_VIEW_PGOFF	(CVM_VTLMEM_SHARED_VIEW >> PAGE_SHIFT)
-
-int (*cvm_lazy_accept_hook)(struct cvm_range *r, u64 gpn);
 
 static struct vfsmount *cvm_mnt;
 static struct inode *cvm_inode;
@@ -143,8 +143,8 @@ static vm_fault_t cvm_check_usable(struct cvm_range *r, u64 gpn, u64 npages, boo
  * Take @r->map_lock for read with pages [@gpn, @gpn + @npages) in the state
  * the view needs and none of their units held (the platform re-validating
  * them). A lazy range accepts on the first touch of its private view: the
- * hook takes the unit's claim itself, so it runs unlocked, and everything
- * is checked again after it.
+ * accept primitive takes the unit's claim itself, so it runs unlocked, and
+ * everything is checked again after it.
  *
  * Return: 0 with the lock held, else a VM_FAULT_* code without it.
  */
@@ -152,7 +152,6 @@ static vm_fault_t cvm_view_lock(struct cvm_range *r, u64 gpn, u64 npages,
 				u64 touched, bool shared)
 {
 	enum cvm_page_state want = shared ? CVM_PS_SHARED : CVM_PS_PRIVATE;
-	int (*accept)(struct cvm_range *r, u64 gpn);
 	bool tried = false;
 	int err;
 
@@ -168,14 +167,14 @@ static vm_fault_t cvm_view_lock(struct cvm_range *r, u64 gpn, u64 npages,
 		}
 		if (cvm_pages_in_state(r, gpn, npages, want))
 			return cvm_check_usable(r, gpn, npages, shared);
-		accept = READ_ONCE(cvm_lazy_accept_hook);
-		if (tried || shared || !accept || !(r->flags & CVM_VTLMEM_RANGE_LAZY) ||
+		if (tried || shared || !(r->flags & CVM_VTLMEM_RANGE_LAZY) ||
 		    cvm_page_state(r, touched) != CVM_PS_UNACCEPTED) {
 			up_read(&r->map_lock);
 			return VM_FAULT_SIGBUS;
 		}
 		up_read(&r->map_lock);
-		err = accept(r, touched);
+		/* The faulting thread waits for the unit. */
+		err = cvm_accept_unit(r, touched, true, NULL);
 		if (err)
 			return vmf_error(err);
 		tried = true;
@@ -387,119 +386,42 @@ void cvm_mapping_exit(void)
 }
 
 /**
- * cvm_pages_create() - back a range with ZONE_DEVICE struct pages
- * @r: a range, 2 MiB aligned, not yet visible to mmap
+ * cvm_view_hold_unit() - make faults on a claimed unit wait, and unmap it
+ * @r: the range
+ * @gpn: a page of the unit, which the caller has claimed
  *
- * GUP, O_DIRECT and process_vm_readv() then work on its user mappings. The
- * memmap costs 64 bytes per 4 KiB page, allocated on @r->node. The range
- * holds a reference on the module until cvm_pages_destroy().
+ * For a platform change that leaves the unit's other pages briefly
+ * unusable (SNP re-validating a 2 MiB page at 4 KiB): once this returns 0,
+ * no user PTE maps the unit, no fault will map it and nothing references
+ * its pages through GUP until cvm_view_release_unit().
  *
- * Return: 0; -EOPNOTSUPP without CONFIG_ZONE_DEVICE; -ENOMEM; or the error
- * of memremap_pages().
+ * Return: 0; -EBUSY if a GUP reference to a page of the unit stayed (the
+ * unit is released again).
  */
-int cvm_pages_create(struct cvm_range *r)
+int cvm_view_hold_unit(struct cvm_range *r, u64 gpn)
 {
-	struct dev_pagemap *pgmap = kzalloc(sizeof(*pgmap), GFP_KERNEL);
-	void *addr;
+	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
+	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
 
-	if (!pgmap)
-		return -ENOMEM;
-	pgmap->type = MEMORY_DEVICE_GENERIC;
-	pgmap->range.start = PFN_PHYS(r->gpn);
-	pgmap->range.end = PFN_PHYS(r->gpn + r->npages) - 1;
-	pgmap->nr_range = 1;
-	addr = cvm_memremap_pages(pgmap, r->node);
-	if (IS_ERR(addr)) {
-		if (PTR_ERR(addr) == -EOPNOTSUPP)
-			pr_warn("struct pages need a kernel with CONFIG_ZONE_DEVICE\n");
-		else
-			pr_warn("struct pages for %#llx-%#llx: %pe\n",
-				pgmap->range.start, pgmap->range.end, addr);
-		kfree(pgmap);
-		return PTR_ERR(addr);
+	cvm_range_hold_unit(r, gpn, true);
+	/* A fault that looked before the bit was set has finished mapping ... */
+	down_write(&r->map_lock);
+	up_write(&r->map_lock);
+	/* ... so this unmaps all there is, and later faults see the bit. */
+	cvm_zap(first, end - first);
+	if (cvm_pages_wait_unpinned(r, first, end - first) < end - first) {
+		cvm_view_release_unit(r, gpn);
+		return -EBUSY;
 	}
-	r->pgmap = pgmap;
-	/*
-	 * Pages with struct pages can be referenced from outside the module
-	 * (a pipe holding a vmsplice()d page outlives every mapping and file):
-	 * the module stays loaded until REMOVE_RANGE, which refuses while they
-	 * are referenced, has freed them.
-	 */
-	__module_get(THIS_MODULE);
 	return 0;
 }
 
 /**
- * cvm_pages_destroy() - free a range's struct pages
- * @r: a range that no VMA maps and whose pages nobody pins
- *	(cvm_pages_first_pinned())
- */
-void cvm_pages_destroy(struct cvm_range *r)
-{
-	if (!r->pgmap)
-		return;
-	cvm_memunmap_pages(r->pgmap);
-	kfree(r->pgmap);
-	r->pgmap = NULL;
-	module_put(THIS_MODULE);
-}
-
-/*
- * Short-lived references (process_vm_readv(), an O_DIRECT read in flight)
- * are waited for this long before a transition gives up on a page.
- */
-#define PIN_WAIT_MS	100
-
-/**
- * cvm_pages_wait_unpinned() - wait briefly for a span's references to go
+ * cvm_view_release_unit() - let faults on a unit go on
  * @r: the range
- * @gpn: first page, inside @r, no longer mapped by any user PTE
- * @npages: pages, inside @r
- *
- * Context: may sleep; gives up early on a fatal signal.
- *
- * Return: as cvm_pages_first_pinned(), after up to %PIN_WAIT_MS.
+ * @gpn: a page of the unit held by cvm_view_hold_unit()
  */
-u64 cvm_pages_wait_unpinned(const struct cvm_range *r, u64 gpn, u64 npages)
+void cvm_view_release_unit(struct cvm_range *r, u64 gpn)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(PIN_WAIT_MS);
-	u64 k;
-
-	while ((k = cvm_pages_first_pinned(r, gpn, npages)) < npages) {
-		if (time_after(jiffies, deadline) || fatal_signal_pending(current))
-			break;
-		usleep_range(500, 1000);
-	}
-	return k;
-}
-
-/**
- * cvm_pages_first_pinned() - the first page of a span something references
- * @r: the range
- * @gpn: first page, inside @r
- * @npages: pages, inside @r
- *
- * GUP (O_DIRECT, process_vm_readv(), vmsplice(), io_uring buffers) takes
- * references that outlive the zap of a PTE and even the VMA. Freeing the
- * struct pages, or taking a page away from the private or shared view,
- * under such a reference is unsafe: the kernel would go on using it.
- * Context: may sleep.
- *
- * Return: offset in the span of the first page with a reference beyond
- * the one memremap_pages() gives it; @npages if there is none (always for
- * a range without struct pages).
- */
-u64 cvm_pages_first_pinned(const struct cvm_range *r, u64 gpn, u64 npages)
-{
-	u64 i;
-
-	if (!r->pgmap)
-		return npages;
-	for (i = 0; i < npages; i++) {
-		if (page_ref_count(pfn_to_page(gpn + i)) != 1)
-			return i;
-		if (!((i + 1) % CVM_UNIT_PAGES))
-			cond_resched();
-	}
-	return npages;
+	cvm_range_hold_unit(r, gpn, false);
 }

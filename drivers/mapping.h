@@ -14,23 +14,12 @@ struct cvm_range;
 struct file;
 struct vm_area_struct;
 
-/*
- * Accept-on-fault for lazy ranges, set by the accept code (NULL: a fault on
- * an unaccepted page of a lazy range gets SIGBUS). Called from the fault
- * path without the range's map_lock; returns 0 once the page's state may
- * have changed, or a negative errno.
- */
-extern int (*cvm_lazy_accept_hook)(struct cvm_range *r, u64 gpn);
-
 int cvm_mapping_init(void);
 void cvm_mapping_exit(void);
 void cvm_mapping_open(struct file *file);
 int cvm_mmap(struct file *file, struct vm_area_struct *vma);
 void cvm_zap(u64 gpn, u64 npages);
-
-int cvm_pages_create(struct cvm_range *r);
-void cvm_pages_destroy(struct cvm_range *r);
-u64 cvm_pages_first_pinned(const struct cvm_range *r, u64 gpn, u64 npages);
-u64 cvm_pages_wait_unpinned(const struct cvm_range *r, u64 gpn, u64 npages);
+int cvm_view_hold_unit(struct cvm_range *r, u64 gpn);
+void cvm_view_release_unit(struct cvm_range *r, u64 gpn);
 
 #endif /* CVM_VTLMEM_MAPPING_H */

@@ -180,7 +180,7 @@ static void protect_partial_unit(struct cvm_range *r, u64 gpn, u64 npages,
 
 	for (i = u.first; i < u.end; i++)
 		u.old[i - u.first] = cvm_page_rights(r, i);
-	if (cvm_range_hold_faults(r, gpn)) {
+	if (cvm_view_hold_unit(r, gpn)) {
 		res = (struct cvm_plat_result){};
 		return chunk_take(out, gpn, &res, -EBUSY, true);
 	}
@@ -194,7 +194,7 @@ static void protect_partial_unit(struct cvm_range *r, u64 gpn, u64 npages,
 	}
 	if (res.fallbacks)
 		give_back(r, &u, ctx, out);
-	cvm_range_release_faults(r, gpn);
+	cvm_view_release_unit(r, gpn);
 }
 
 /* Where the piece of [@gpn, @end) from @gpn ends; *@partial: part of a unit. */

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "background.h"
 #include "ioctl.h"
 #include "registry.h"
 
@@ -37,7 +38,8 @@ int cvm_ioctl_remove_range(struct cvm_ucmd *ucmd)
 
 	if (req->flags)
 		return -EINVAL;
-	return cvm_range_remove(req->gpa);
+	/* Background acceptance does not keep a range busy: it stops. */
+	return cvm_range_remove(req->gpa, cvm_background_forget);
 }
 
 static int copy_entries(u64 uptr, u32 entry_size,

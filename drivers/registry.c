@@ -16,10 +16,9 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "background.h"
 #include "compat.h"
 #include "cvm_vtlmem.h"
-#include "mapping.h"
+#include "struct_pages.h"
 #include "registry.h"
 
 /*
@@ -364,50 +363,18 @@ void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages)
 }
 
 /**
- * cvm_range_hold_faults() - make faults on a claimed unit wait, and unmap it
+ * cvm_range_hold_unit() - mark a claimed unit held for faults, or not
  * @r: the range
- * @gpn: a page of the unit, which the caller has claimed
- *
- * For a platform change that leaves the unit's other pages briefly
- * unusable (SNP re-validating a 2 MiB page at 4 KiB): once this returns 0,
- * no user PTE maps the unit, no fault will map it and nothing references
- * its pages through GUP until cvm_range_release_faults().
- *
- * Return: 0; -EBUSY if a GUP reference to a page of the unit stayed (the
- * unit is released again).
+ * @gpn: a page of the unit
+ * @held: whether faults on it must wait (cvm_range_faults_held())
  */
-int cvm_range_hold_faults(struct cvm_range *r, u64 gpn)
-{
-	u64 unit = cvm_range_unit(r, gpn);
-	u64 first = max(r->gpn, round_down(gpn, CVM_UNIT_PAGES));
-	u64 end = min(r->gpn + r->npages, round_up(gpn + 1, CVM_UNIT_PAGES));
-
-	spin_lock(&r->claim_lock);
-	__set_bit(unit, r->held);
-	spin_unlock(&r->claim_lock);
-	/* A fault that looked before the bit was set has finished mapping ... */
-	down_write(&r->map_lock);
-	up_write(&r->map_lock);
-	/* ... so this unmaps all there is, and later faults see the bit. */
-	cvm_zap(first, end - first);
-	if (cvm_pages_wait_unpinned(r, first, end - first) < end - first) {
-		cvm_range_release_faults(r, gpn);
-		return -EBUSY;
-	}
-	return 0;
-}
-
-/**
- * cvm_range_release_faults() - let faults on a unit go on
- * @r: the range
- * @gpn: a page of the unit held by cvm_range_hold_faults()
- */
-void cvm_range_release_faults(struct cvm_range *r, u64 gpn)
+void cvm_range_hold_unit(struct cvm_range *r, u64 gpn, bool held)
 {
 	spin_lock(&r->claim_lock);
-	__clear_bit(cvm_range_unit(r, gpn), r->held);
+	__assign_bit(cvm_range_unit(r, gpn), r->held, held);
 	spin_unlock(&r->claim_lock);
-	wake_up_all(&r->claim_wq);
+	if (!held)
+		wake_up_all(&r->claim_wq);
 }
 
 /**
@@ -587,15 +554,16 @@ out:
 /**
  * cvm_range_remove() - unregister an idle range
  * @gpa: its first address
- *
- * Background acceptance is not an operation that keeps a range busy: it
- * stops, after the unit it is working on.
+ * @quiesce: called with the range out of the registry, before it is freed,
+ *	while no range can yet be registered over its pages: whatever works
+ *	on the range without keeping it busy (background acceptance) stops
+ *	there
  *
  * Return: 0; -ENOENT if no range starts at @gpa; -EBUSY while an operation
  * runs on it, a user mapping holds it or (struct pages) something still
  * references one of its pages.
  */
-int cvm_range_remove(u64 gpa)
+int cvm_range_remove(u64 gpa, void (*quiesce)(struct cvm_range *r))
 {
 	struct cvm_range *r;
 	int ret = 0;
@@ -609,12 +577,8 @@ int cvm_range_remove(u64 gpa)
 		ret = -EBUSY;
 	else
 		mtree_erase(&ranges, r->gpn);
-	/*
-	 * Still under registry_lock: no range can be registered over these
-	 * pages while the worker may be accepting some of them.
-	 */
 	if (!ret)
-		cvm_background_forget(r);
+		quiesce(r);
 	mutex_unlock(&registry_lock);
 	if (!ret)
 		range_free(r);
@@ -668,7 +632,8 @@ static void range_info(struct cvm_range *r, struct cvm_vtlmem_range_info *info)
 	info->shared_pages = r->count[CVM_PS_SHARED];
 	info->quarantined_pages = r->count[CVM_PS_QUARANTINED];
 	up_read(&r->map_lock);
-	info->background_units = cvm_background_queued(r);
+	/* Written under the background worker's lock: a snapshot. */
+	info->background_units = READ_ONCE(r->bg_queued);
 }
 
 /**

@@ -123,7 +123,7 @@ static inline struct cvm_span cvm_range_span(struct cvm_range *r, u64 first, u64
 void cvm_registry_exit(void);
 
 int cvm_range_add(const struct cvm_vtlmem_range *req);
-int cvm_range_remove(u64 gpa);
+int cvm_range_remove(u64 gpa, void (*quiesce)(struct cvm_range *r));
 struct cvm_range *cvm_range_get(u64 gpn, u64 npages);
 void cvm_range_put(struct cvm_range *r);
 int cvm_range_list(u32 capacity, struct cvm_vtlmem_range_info **entries, u32 *count);
@@ -142,8 +142,7 @@ bool cvm_rights_are(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights
 int cvm_range_claim(struct cvm_range *r, u64 gpn, u64 npages);
 int cvm_range_claim_stoppable(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop);
 bool cvm_range_try_claim(struct cvm_range *r, u64 gpn, u64 npages);
-int cvm_range_hold_faults(struct cvm_range *r, u64 gpn);
-void cvm_range_release_faults(struct cvm_range *r, u64 gpn);
+void cvm_range_hold_unit(struct cvm_range *r, u64 gpn, bool held);
 bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_mark_lost(struct cvm_range *r, u64 gpn, u64 npages);

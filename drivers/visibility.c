@@ -42,6 +42,7 @@
 #include "platform.h"
 #include "registry.h"
 #include "stats.h"
+#include "struct_pages.h"
 #include "uarg.h"
 
 /* One distinct page of the request. */
@@ -436,14 +437,14 @@ static u64 referenced(const struct vis_page *p, u64 n, u64 k)
 
 static int release_unit(struct cvm_range *r, u64 gpn)
 {
-	cvm_range_release_faults(r, gpn);
+	cvm_view_release_unit(r, gpn);
 	return 0;
 }
 
 static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 		      const u64 *gpns, struct cvm_chunk *out)
 {
-	u64 k = for_partial_units(p, n, cvm_range_hold_faults);
+	u64 k = for_partial_units(p, n, cvm_view_hold_unit);
 
 	if (k == n)
 		to_shared_held(op, base, p, n, gpns, out);
