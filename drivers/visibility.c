@@ -18,9 +18,9 @@
  * accepted after the host said it was private is quarantined: the host
  * may be lying.
  *
- * The caller's pages are sorted and deduplicated, their 2 MiB units
- * claimed in ascending order (overlapping requests serialise, disjoint ones
- * run in parallel), checked, and run on the work engine. An engine chunk
+ * The caller's pages are a page set (page_set.c): sorted and deduplicated,
+ * their 2 MiB units claimed in ascending order; they are checked, and run
+ * on the work engine. An engine chunk
  * holds whole 2 MiB units (SNP may have to split a unit validated at 2 MiB,
  * which must not race with another chunk; faults on such a unit wait
  * meanwhile); its visibility hypercalls carry 510 pages each.
@@ -30,7 +30,6 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "accept.h"
@@ -39,27 +38,18 @@
 #include "hvcall.h"
 #include "ioctl.h"
 #include "mapping.h"
+#include "page_set.h"
 #include "platform.h"
 #include "registry.h"
 #include "stats.h"
 #include "struct_pages.h"
 #include "uarg.h"
 
-/* One distinct page of the request. */
-struct vis_page {
-	u64 gpn;
-	u32 index;	/* the caller's first entry naming it */
-	u32 weight;	/* the caller's entries naming it */
-	u8 was;		/* its state when checked (&enum cvm_page_state) */
-	struct cvm_range *r;
-};
-
 struct vis_op {
 	bool shared;
 	bool keep_contents;	/* going shared: the host may read them as they are */
-	struct vis_page *p;	/* distinct pages, sorted; own claims and refs */
-	u64 n;
-	struct vis_page *c;	/* the pages that must change, sorted */
+	struct cvm_page_set set;	/* distinct pages; own claims and refs */
+	struct cvm_set_page *c;	/* the pages that must change, sorted */
 	u64 nchange;
 	u64 *chunk;		/* chunk i is c[chunk[i]..chunk[i + 1]) */
 	u64 nchunks;
@@ -73,80 +63,16 @@ struct vis_op {
  */
 #define VIS_CHUNK_PAGES	(255 * 512)
 
-/* A run: consecutive GPNs of one range, in one checked state, from p[i]. */
-static u64 run_len(const struct vis_page *p, u64 i, u64 n)
-{
-	u64 len = 1;
-
-	while (i + len < n && p[i + len].r == p[i].r && p[i + len].gpn == p[i].gpn + len &&
-	       p[i + len].was == p[i].was)
-		len++;
-	return len;
-}
-
-static void set_state(struct vis_page *p, u64 n, enum cvm_page_state state)
-{
-	u64 i, len;
-
-	for (i = 0; i < n; i += len) {
-		len = run_len(p, i, n);
-		down_write(&p[i].r->map_lock);
-		cvm_set_page_state(p[i].r, p[i].gpn, len, state);
-		up_write(&p[i].r->map_lock);
-	}
-}
-
-/* Back to the states they had when checked: nothing was done to them. */
-static void restore_was(struct vis_page *p, u64 n)
-{
-	u64 i, len;
-
-	for (i = 0; i < n; i += len) {
-		len = run_len(p, i, n);
-		set_state(p + i, len, p[i].was);
-	}
-}
-
 /* No view may reach these pages from now on: record it, then zap. */
-static void make_unreachable(struct vis_page *p, u64 n)
+static void make_unreachable(struct cvm_set_page *p, u64 n)
 {
 	u64 i, len;
 
-	set_state(p, n, CVM_PS_UNACCEPTED);
+	cvm_pset_set_state(p, n, CVM_PS_UNACCEPTED);
 	for (i = 0; i < n; i += len) {
-		len = run_len(p, i, n);
+		len = cvm_pset_run_len(p, i, n);
 		cvm_zap(p[i].gpn, len);
 	}
-}
-
-/*
- * Pages leave a view only when nothing references them: a GUP reference
- * (O_DIRECT, vmsplice(), ...) would let the kernel go on using a page the
- * platform no longer backs the same way. Returns the first of @n
- * unreachable pages still referenced after a short wait, or @n.
- */
-static u64 first_pinned(const struct vis_page *p, u64 n)
-{
-	u64 i, len, k;
-
-	for (i = 0; i < n; i += len) {
-		len = run_len(p, i, n);
-		k = cvm_pages_wait_unpinned(p[i].r, p[i].gpn, len);
-		if (k < len)
-			return i + k;
-	}
-	return n;
-}
-
-static u64 *gpn_array(const struct vis_page *p, u64 n)
-{
-	u64 *g = kvmalloc_array(n, sizeof(*g), GFP_KERNEL);
-	u64 i;
-
-	if (g)
-		for (i = 0; i < n; i++)
-			g[i] = p[i].gpn;
-	return g;
 }
 
 /* Record a failure at request position @base + @k; the lowest one wins. */
@@ -159,21 +85,12 @@ static void fail_at(struct cvm_chunk *out, u64 base, u64 k, int err, u64 status)
 	out->status = status;
 }
 
-static u64 weight(const struct vis_page *p, u64 n)
-{
-	u64 w = 0, i;
-
-	for (i = 0; i < n; i++)
-		w += p[i].weight;
-	return w;
-}
-
 /*
  * Take every right of lower VTL @vtl: one list call where rights are
  * hypercalls, one instruction walk per run elsewhere. Records what was
  * done; returns how many pages (a prefix) lost their rights.
  */
-static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
+static u64 revoke_rights(struct cvm_set_page *p, u64 n, const u64 *gpns, u8 vtl,
 			 struct cvm_plat_result *res, int *err)
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
@@ -182,7 +99,7 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
 	*err = 0;
 	/* Pages the records show without rights need no call (a shared pool). */
 	for (j = 0; j < n; j += len) {
-		len = run_len(p, j, n);
+		len = cvm_pset_run_len(p, j, n);
 		if (cvm_rights_beyond(p[j].r, p[j].gpn, len, vtl, 0))
 			break;
 	}
@@ -197,7 +114,7 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
 		i = res->done;
 	}
 	while (!ops->rights_by_list && i < n && !*err) {
-		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
+		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, cvm_pset_run_len(p, i, n));
 
 		/* A page that was not accepted holds no rights. */
 		if (p[i].was != CVM_PS_PRIVATE) {
@@ -209,7 +126,7 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
 		i += res->done;
 	}
 	for (j = 0; j < i; j += len) {
-		len = run_len(p, j, i);
+		len = cvm_pset_run_len(p, j, i);
 		if (cvm_set_page_rights(p[j].r, p[j].gpn, len, vtl, 0) && !*err)
 			*err = -ENOMEM;
 	}
@@ -217,14 +134,14 @@ static u64 revoke_rights(struct vis_page *p, u64 n, const u64 *gpns, u8 vtl,
 }
 
 /* Give up acceptance, run by run; returns the prefix given up. */
-static u64 unaccept(struct vis_page *p, u64 n, const bool *stop,
+static u64 unaccept(struct cvm_set_page *p, u64 n, const bool *stop,
 		    struct cvm_plat_result *res, int *err)
 {
 	u64 i = 0;
 
 	*err = 0;
 	while (i < n && !*err) {
-		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, run_len(p, i, n));
+		struct cvm_span s = cvm_range_span(p[i].r, p[i].gpn, cvm_pset_run_len(p, i, n));
 
 		/* Only what was accepted is given up. */
 		if (p[i].was != CVM_PS_PRIVATE) {
@@ -242,12 +159,12 @@ static u64 unaccept(struct vis_page *p, u64 n, const bool *stop,
  * The host can read what a page holds once it is shared, in plaintext where
  * the platform does not encrypt (VBS): zero it while it is still private.
  */
-static void zero_for_host(struct vis_page *p, u64 n)
+static void zero_for_host(struct cvm_set_page *p, u64 n)
 {
 	u64 i, len;
 
 	for (i = 0; i < n; i += len) {
-		len = run_len(p, i, n);
+		len = cvm_pset_run_len(p, i, n);
 		if (p[i].was == CVM_PS_PRIVATE)
 			memset(cvm_range_kva(p[i].r, p[i].gpn), 0, len << PAGE_SHIFT);
 		cond_resched();
@@ -261,12 +178,12 @@ static void zero_for_host(struct vis_page *p, u64 n)
  * quarantined: no view may map them until a private transition accepts
  * them from scratch. Returns how many were.
  */
-static u64 quarantine_refused(struct vis_page *p, u64 n, u64 nbad, int err, u64 status)
+static u64 quarantine_refused(struct cvm_set_page *p, u64 n, u64 nbad, int err, u64 status)
 {
 	if (err == -EINTR || !n)
 		return 0;
 	nbad = clamp_t(u64, nbad, 1, n);
-	set_state(p, nbad, CVM_PS_QUARANTINED);
+	cvm_pset_set_state(p, nbad, CVM_PS_QUARANTINED);
 	pr_warn_ratelimited("GPA %#llx: platform refused (%d, status %#llx): %llu pages quarantined\n",
 			    p[0].gpn << PAGE_SHIFT, err, status, nbad);
 	return nbad;
@@ -279,35 +196,35 @@ static u64 quarantine_refused(struct vis_page *p, u64 n, u64 nbad, int err, u64 
  * given up: the refused page is quarantined, the ones the call never
  * reached stay what they are, private and unaccepted.
  */
-static void refused_to_share(struct vis_page *p, u64 n, u64 status, int err)
+static void refused_to_share(struct cvm_set_page *p, u64 n, u64 status, int err)
 {
 	u64 bad = 0;
 
 	if (cvm_platform()->keeps_acceptance) {
 		if (err == -EPROTO)
 			bad = quarantine_refused(p, n, 1, err, status);
-		restore_was(p + bad, n - bad);
+		cvm_pset_restore(p + bad, n - bad);
 		return;
 	}
 	quarantine_refused(p, n, 1, err, status);
 }
 
 /* Record what a failed unit split on page @p's unit left behind. */
-static void mark_lost(struct vis_page *p, const struct cvm_plat_result *res)
+static void mark_lost(struct cvm_set_page *p, const struct cvm_plat_result *res)
 {
 	if (res->lost_pages)
 		cvm_range_mark_lost(p->r, res->lost_gpn, res->lost_pages);
 }
 
 /* What the lower VTLs hold on pages that just went shared. */
-static void record_shared(struct vis_page *p, u64 n, struct cvm_chunk *out)
+static void record_shared(struct cvm_set_page *p, u64 n, struct cvm_chunk *out)
 {
 	u64 i, len;
 
 	if (cvm_platform()->shared_keeps_rights)
 		return;
 	for (i = 0; i < n; i += len) {
-		len = run_len(p, i, n);
+		len = cvm_pset_run_len(p, i, n);
 		if ((cvm_set_page_rights(p[i].r, p[i].gpn, len, 0, 0) ||
 		     cvm_set_page_rights(p[i].r, p[i].gpn, len, 1, 0)) && !out->err)
 			out->err = -ENOMEM;
@@ -319,7 +236,7 @@ static void record_shared(struct vis_page *p, u64 n, struct cvm_chunk *out)
  * would not reset them (SNP: VMPL2 and VMPL1). Returns the prefix of @p
  * that lost them all.
  */
-static u64 revoke_all(struct vis_page *p, u64 n, const u64 *gpns,
+static u64 revoke_all(struct cvm_set_page *p, u64 n, const u64 *gpns,
 		      struct cvm_plat_result *res, int *err)
 {
 	u64 k0, k1;
@@ -336,7 +253,7 @@ static u64 revoke_all(struct vis_page *p, u64 n, const u64 *gpns,
 }
 
 /* Private -> shared, with any unit that may be re-validated held. */
-static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
+static void to_shared_held(struct vis_op *op, u64 base, struct cvm_set_page *p, u64 n,
 			   const u64 *gpns, struct cvm_chunk *out)
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
@@ -346,9 +263,9 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	int err;
 
 	make_unreachable(p, n);
-	k = first_pinned(p, n);
+	k = cvm_pset_first_pinned(p, n);
 	if (k < n) {
-		restore_was(p, n);
+		cvm_pset_restore(p, n);
 		return fail_at(out, base, k, -EBUSY, 0);
 	}
 	if (ops->zeroes_before_share && !op->keep_contents)
@@ -356,7 +273,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	k = revoke_all(p, n, gpns, &res, &err);
 	if (err) {
 		/* Nothing was given up yet: every page is still accepted. */
-		restore_was(p, n);
+		cvm_pset_restore(p, n);
 		mark_lost(p + k, &res);
 		cvm_plat_result_add(&out->plat, &res);
 		return fail_at(out, base, k, err, res.status);
@@ -372,7 +289,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 		u64 gone = err == -EPROTO && !res.lost_pages ?
 			   min_t(u64, max_t(u64, res.fail_pages, 1), n - k) : 0;
 
-		restore_was(p + k + gone, n - k - gone);
+		cvm_pset_restore(p + k + gone, n - k - gone);
 		mark_lost(p + k, &res);
 		cvm_plat_result_add(&out->plat, &res);
 		return fail_at(out, base, k, err, res.status);
@@ -380,9 +297,9 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
 	res.done = 0;
 	err = ops->set_visibility(&list, true, &res);
 	k = res.done;
-	set_state(p, k, CVM_PS_SHARED);
+	cvm_pset_set_state(p, k, CVM_PS_SHARED);
 	record_shared(p, k, out);
-	out->done += weight(p, k);
+	out->done += cvm_pset_weight(p, k);
 	cvm_plat_result_add(&out->plat, &res);
 	if (err) {
 		fail_at(out, base, k, err, res.status);
@@ -396,7 +313,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct vis_page *p, u64 
  * whose other pages go briefly unusable. The chunk holds their claims.
  * Returns the index of the page whose unit @fn failed on, or @n.
  */
-static u64 for_partial_units(struct vis_page *p, u64 n,
+static u64 for_partial_units(struct cvm_set_page *p, u64 n,
 			     int (*fn)(struct cvm_range *r, u64 gpn))
 {
 	u64 i, len, first, last, unit_first, unit_end;
@@ -404,7 +321,7 @@ static u64 for_partial_units(struct vis_page *p, u64 n,
 	if (!cvm_platform()->revalidates_units)
 		return n;
 	for (i = 0; i < n; i += len) {
-		len = run_len(p, i, n);
+		len = cvm_pset_run_len(p, i, n);
 		first = p[i].gpn;
 		last = first + len - 1;
 		unit_first = max(p[i].r->gpn, round_down(first, CVM_UNIT_PAGES));
@@ -425,7 +342,7 @@ static u64 for_partial_units(struct vis_page *p, u64 n,
  * A unit could not be held for a reference to one of its pages: name that
  * page if the request has it, else page @k, the request's page in the unit.
  */
-static u64 referenced(const struct vis_page *p, u64 n, u64 k)
+static u64 referenced(const struct cvm_set_page *p, u64 n, u64 k)
 {
 	u64 i;
 
@@ -441,7 +358,7 @@ static int release_unit(struct cvm_range *r, u64 gpn)
 	return 0;
 }
 
-static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
+static void to_shared(struct vis_op *op, u64 base, struct cvm_set_page *p, u64 n,
 		      const u64 *gpns, struct cvm_chunk *out)
 {
 	u64 k = for_partial_units(p, n, cvm_view_hold_unit);
@@ -454,7 +371,7 @@ static void to_shared(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	for_partial_units(p, n, release_unit);
 }
 
-static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
+static void to_private(struct vis_op *op, u64 base, struct cvm_set_page *p, u64 n,
 		       const u64 *gpns, struct cvm_chunk *out)
 {
 	struct cvm_plat_result res = { .stop = op->stop };
@@ -463,25 +380,25 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 	int err;
 
 	make_unreachable(p, n);
-	k = first_pinned(p, n);
+	k = cvm_pset_first_pinned(p, n);
 	if (k < n) {
-		restore_was(p, n);
+		cvm_pset_restore(p, n);
 		return fail_at(out, base, k, -EBUSY, 0);
 	}
 	err = cvm_platform()->set_visibility(&list, false, &res);
 	k = res.done;
 	cvm_plat_result_add(&out->plat, &res);
 	/* Split at the first refusal: the refused tail stays as it was (shared and usable). */
-	restore_was(p + k, n - k);
+	cvm_pset_restore(p + k, n - k);
 	if (err)
 		fail_at(out, base, k, err, res.status);
 	for (i = 0; i < k; i += len) {
 		struct cvm_chunk c = {};
 		u64 ok;
 
-		len = run_len(p, i, k);
+		len = cvm_pset_run_len(p, i, k);
 		ok = cvm_accept_run(p[i].r, p[i].gpn, len, op->stop, &c);
-		out->done += weight(p + i, ok);
+		out->done += cvm_pset_weight(p + i, ok);
 		out->plat.calls += c.plat.calls;
 		if (c.err) {
 			/*
@@ -499,8 +416,8 @@ static void to_private(struct vis_op *op, u64 base, struct vis_page *p, u64 n,
 /* Change pages c[start..start + n) of one chunk. */
 static void vis_batch(struct vis_op *op, u64 start, u64 n, struct cvm_chunk *out)
 {
-	struct vis_page *p = op->c + start;
-	u64 *gpns = gpn_array(p, n);
+	struct cvm_set_page *p = op->c + start;
+	u64 *gpns = cvm_pset_gpns(p, n);
 
 	if (!gpns) {
 		fail_at(out, start, 0, -ENOMEM, 0);
@@ -535,7 +452,8 @@ static void vis_chunk(struct cvm_job *job, u64 first, u64 nchunks, struct cvm_ch
  * acceptance at: 2 MiB units, or 1 GiB where it has 1 GiB pages (TDX), so
  * that a dense GiB costs one call there.
  */
-static bool same_block(const struct vis_page *a, const struct vis_page *b, unsigned int shift)
+static bool same_block(const struct cvm_set_page *a, const struct cvm_set_page *b,
+		       unsigned int shift)
 {
 	return a->r == b->r && a->gpn >> shift == b->gpn >> shift;
 }
@@ -562,127 +480,6 @@ static int make_chunks(struct vis_op *op)
 	return 0;
 }
 
-static int cmp_page(const void *a, const void *b)
-{
-	const struct vis_page *x = a, *y = b;
-
-	if (x->gpn != y->gpn)
-		return x->gpn < y->gpn ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* Sort, then fold duplicates into the first entry that names the page. */
-static u64 sort_dedup(struct vis_page *p, u64 n)
-{
-	u64 i, m = 0;
-
-	sort(p, n, sizeof(*p), cmp_page, NULL);
-	for (i = 0; i < n; i++) {
-		if (m && p[m - 1].gpn == p[i].gpn) {
-			p[m - 1].weight++;
-			continue;
-		}
-		p[m++] = p[i];
-	}
-	return m;
-}
-
-static int read_pages(struct vis_op *op, const struct cvm_vtlmem_visibility *req)
-{
-	const u64 __user *ugpns = u64_to_user_ptr(req->gpns);
-	u64 n = req->flags & CVM_VTLMEM_VISIBILITY_GPN_LIST ? req->count :
-		req->length >> PAGE_SHIFT;
-	u64 i;
-
-	op->p = kvcalloc(n, sizeof(*op->p), GFP_KERNEL);
-	if (!op->p)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		op->p[i].index = i;
-		op->p[i].weight = 1;
-		if (!(req->flags & CVM_VTLMEM_VISIBILITY_GPN_LIST))
-			op->p[i].gpn = (req->gpa >> PAGE_SHIFT) + i;
-		else if (get_user(op->p[i].gpn, ugpns + i))
-			return -EFAULT;
-		if (!(i % 4096))
-			cond_resched();
-	}
-	op->n = sort_dedup(op->p, n);
-	return 0;
-}
-
-/* Lowest caller index of a page outside every registered range. */
-static u32 first_unregistered(const struct vis_op *op)
-{
-	u32 idx = U32_MAX;
-	u64 i;
-
-	for (i = 0; i < op->n; i++)
-		if (!op->p[i].r)
-			idx = min(idx, op->p[i].index);
-	return idx;
-}
-
-/* Look up each page's range; every page holds a reference on its range. */
-static void find_ranges(struct vis_op *op)
-{
-	struct cvm_range *r = NULL;
-	u64 i;
-
-	for (i = 0; i < op->n; i++) {
-		u64 gpn = op->p[i].gpn;
-
-		if (!r || gpn < r->gpn || gpn >= r->gpn + r->npages) {
-			r = cvm_range_get(gpn, 1);
-			if (IS_ERR(r)) {
-				r = NULL;
-				continue;
-			}
-		} else {
-			atomic_inc(&r->ops);
-		}
-		op->p[i].r = r;
-	}
-}
-
-static void put_ranges(struct vis_op *op)
-{
-	u64 i;
-
-	for (i = 0; i < op->n; i++)
-		if (op->p[i].r)
-			cvm_range_put(op->p[i].r);
-}
-
-/* Claim each page's 2 MiB unit once, in ascending order. */
-static int claim_units(struct vis_op *op, u64 *claimed)
-{
-	for (*claimed = 0; *claimed < op->n; (*claimed)++) {
-		struct vis_page *p = &op->p[*claimed];
-
-		if (*claimed && p[-1].r == p->r &&
-		    cvm_range_unit(p->r, p[-1].gpn) == cvm_range_unit(p->r, p->gpn))
-			continue;
-		if (cvm_range_claim(p->r, p->gpn, 1))
-			return -EINTR;
-	}
-	return 0;
-}
-
-static void release_units(struct vis_op *op, u64 claimed)
-{
-	u64 i;
-
-	for (i = 0; i < claimed; i++) {
-		struct vis_page *p = &op->p[i];
-
-		if (i && p[-1].r == p->r &&
-		    cvm_range_unit(p->r, p[-1].gpn) == cvm_range_unit(p->r, p->gpn))
-			continue;
-		cvm_range_release(p->r, p->gpn, 1);
-	}
-}
-
 /*
  * Going shared: a quarantined page is in no state to give the host; an
  * unaccepted one needs no giving up, except where only accepted pages may
@@ -702,7 +499,7 @@ static bool in_target(enum cvm_page_state st, bool shared)
 	return st == (shared ? CVM_PS_SHARED : CVM_PS_PRIVATE);
 }
 
-static enum cvm_page_state state_of(const struct vis_page *p)
+static enum cvm_page_state state_of(const struct cvm_set_page *p)
 {
 	enum cvm_page_state st;
 
@@ -721,22 +518,22 @@ static int check_pages(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 	u32 bad = U32_MAX;
 	u64 i, m = 0;
 
-	for (i = 0; i < op->n; i++)
-		if (cannot_move(state_of(&op->p[i]), op->shared))
-			bad = min(bad, op->p[i].index);
+	for (i = 0; i < op->set.n; i++)
+		if (cannot_move(state_of(&op->set.p[i]), op->shared))
+			bad = min(bad, op->set.p[i].index);
 	if (bad != U32_MAX) {
 		req->fail_index = bad;
 		return -EPERM;
 	}
-	op->c = kvcalloc(op->n, sizeof(*op->c), GFP_KERNEL);
+	op->c = kvcalloc(op->set.n, sizeof(*op->c), GFP_KERNEL);
 	if (!op->c)
 		return -ENOMEM;
-	for (i = 0; i < op->n; i++) {
-		op->p[i].was = state_of(&op->p[i]);
-		if (in_target(op->p[i].was, op->shared))
-			op->skipped += op->p[i].weight;
+	for (i = 0; i < op->set.n; i++) {
+		op->set.p[i].was = state_of(&op->set.p[i]);
+		if (in_target(op->set.p[i].was, op->shared))
+			op->skipped += op->set.p[i].weight;
 		else
-			op->c[m++] = op->p[i];
+			op->c[m++] = op->set.p[i];
 	}
 	op->nchange = m;
 	return 0;
@@ -790,20 +587,21 @@ static int vis_run(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 
 static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 {
-	u64 claimed = 0;
+	bool list = req->flags & CVM_VTLMEM_VISIBILITY_GPN_LIST;
 	u32 bad;
 	int ret;
 
-	ret = read_pages(op, req);
+	ret = cvm_pset_read(&op->set, req->gpa >> PAGE_SHIFT,
+			    list ? u64_to_user_ptr(req->gpns) : NULL,
+			    list ? req->count : req->length >> PAGE_SHIFT);
 	if (ret)
 		return ret;
-	find_ranges(op);
-	bad = first_unregistered(op);
+	bad = cvm_pset_find_ranges(&op->set);
 	if (bad != U32_MAX) {
 		req->fail_index = bad;
 		return -ENOENT;
 	}
-	ret = claim_units(op, &claimed);
+	ret = cvm_pset_claim(&op->set);
 	if (!ret)
 		ret = check_pages(op, req);
 	if (!ret && op->nchange)
@@ -812,7 +610,6 @@ static int vis_do(struct vis_op *op, struct cvm_vtlmem_visibility *req)
 		ret = vis_run(op, req);
 	else if (!ret)
 		req->processed = op->skipped;
-	release_units(op, claimed);
 	return ret;
 }
 
@@ -849,10 +646,9 @@ int cvm_ioctl_set_visibility(struct cvm_ucmd *ucmd)
 	req->fail_index = 0;
 	req->fail_status = 0;
 	ret = vis_do(&op, req);
-	put_ranges(&op);
+	cvm_pset_destroy(&op.set);
 	kvfree(op.chunk);
 	kvfree(op.c);
-	kvfree(op.p);
 	ucmd->respond = true;
 	return ret;
 }
