@@ -135,6 +135,7 @@ u64 cvm_accept_run(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop,
 		.zero = !cvm_platform()->zeroes_on_accept, .grant = true, .stop = stop,
 	};
 
+	lockdep_assert(cvm_range_claimed(r, gpn, npages));
 	return accept_run(r, gpn, npages, &how, out);
 }
 
@@ -199,6 +200,7 @@ void cvm_accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
 {
 	u64 first = gpn, end = gpn + npages;
 
+	lockdep_assert(cvm_range_claimed(r, gpn, npages));
 	while (gpn < end && !out->err) {
 		u64 run;
 

@@ -52,6 +52,7 @@ static struct task_struct *bg_thread;
 /* Mark units [@first, @first + @n) queued; bg_lock held. */
 static void queue_units(struct cvm_range *r, u64 first, u64 n)
 {
+	lockdep_assert_held(&bg_lock);
 	bitmap_set(r->bg_units, first, n);
 	r->bg_queued = bitmap_weight(r->bg_units, cvm_range_units(r));
 	if (r->bg_queued && list_empty(&r->bg_link))
@@ -67,6 +68,7 @@ static struct cvm_range *take_unit(u64 *unit)
 	struct cvm_range *r = list_first_entry_or_null(&bg_ranges, struct cvm_range, bg_link);
 	u64 units, u;
 
+	lockdep_assert_held(&bg_lock);
 	if (!r)
 		return NULL;
 	units = cvm_range_units(r);

@@ -2,6 +2,36 @@
 /*
  * Internal declarations shared by the files of the module. Each file owns
  * one concept; this header only names what crosses file boundaries.
+ *
+ * Lock ordering in cvm_vtlmem (outermost first; a lock may be taken while
+ * holding those it is indented under, never the other way round):
+ *
+ * vtl2_lock                          (vtl2_protect.c: one PROTECT_VTL2)
+ *   vtl2_done's tree lock            (taken by its engine workers)
+ * registry_lock                      (registry.c)
+ *   bg_lock                          (background.c: REMOVE_RANGE's quiesce)
+ *   cvm_range.map_lock, read         (LIST_RANGES)
+ * mm->mmap_lock or the VMA's lock    (a fault arrives holding it)
+ *   unit claims                      (cvm_range.claimed; a first touch of a
+ *                                     lazy range waits for its unit's)
+ *     cvm_range.map_lock             (faults, QUERY: read; transitions: write)
+ *       cvm_pmd_locks[]              (mapping.c: faults only)
+ *         page table locks           (vmf_insert_*())
+ *       cvm_range.claim_lock         (claimed and held bits)
+ *       cvm_range.rights' tree lock  (registry.c)
+ * cvm_file.jobs' xa_lock             (jobs.c)
+ *   cvm_job.lock                     (engine.c)
+ * bg_lock                            (alone, or under registry_lock)
+ *
+ * Below all of them, and taking none: the hypercall transport (interrupts
+ * off while this CPU's input page is in use) and the simulator's locks.
+ *
+ * Unit claims are sleeping ownership of 2 MiB units, taken in ascending
+ * GPN order within a range (page sets: across ranges too); lockdep does
+ * not see them, so functions that need them say
+ * lockdep_assert(cvm_range_claimed(...)). map_lock is never held across a
+ * zap (unmap_mapping_pages() takes i_mmap_rwsem), across copy_to_user()
+ * (the buffer may be a view of this very range) or across a platform call.
  */
 #ifndef CVM_VTLMEM_H
 #define CVM_VTLMEM_H

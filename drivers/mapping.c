@@ -97,6 +97,7 @@ static bool cvm_gup_able(const struct cvm_range *r, bool shared)
 static vm_fault_t cvm_insert_page(struct vm_fault *vmf, struct cvm_range *r, u64 gpn,
 				  bool shared)
 {
+	lockdep_assert_held_read(&r->map_lock);
 	if (cvm_gup_able(r, shared))
 		return cvm_vmf_insert_page(vmf, gpn, true);
 	if (r->pgmap)	/* a VM_MIXEDMAP mapping */

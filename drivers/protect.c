@@ -251,6 +251,7 @@ static void protect_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_c
 	u64 end = gpn + npages, run;
 	bool mixed;
 
+	lockdep_assert(cvm_range_claimed(r, gpn, npages));
 	down_read(&r->map_lock);
 	mixed = r->count[CVM_PS_SHARED] != 0;
 	up_read(&r->map_lock);

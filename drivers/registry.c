@@ -257,6 +257,7 @@ void cvm_range_mark_lost(struct cvm_range *r, u64 gpn, u64 npages)
 
 	if (gpn < r->gpn || gpn >= end)
 		return;
+	lockdep_assert(cvm_range_claimed(r, gpn, end - gpn));
 	down_write(&r->map_lock);
 	cvm_set_page_state(r, gpn, 1, CVM_PS_QUARANTINED);
 	cvm_set_page_state(r, gpn + 1, end - gpn - 1, CVM_PS_UNACCEPTED);
@@ -278,6 +279,34 @@ static bool units_free(struct cvm_range *r, u64 first, u64 n)
 		bitmap_set(r->claimed, first, n);
 	spin_unlock(&r->claim_lock);
 	return free;
+}
+
+/**
+ * cvm_range_claimed() - are the units of a span claimed? (lock assertions)
+ * @r: the range
+ * @gpn: first page
+ * @npages: pages, clipped to the range
+ *
+ * Claims are not lockdep's to track; functions that rely on their caller's
+ * claim say so with lockdep_assert(cvm_range_claimed(...)), which only a
+ * kernel with lockdep evaluates.
+ *
+ * Return: whether every unit the span touches is claimed (by someone).
+ */
+bool cvm_range_claimed(struct cvm_range *r, u64 gpn, u64 npages)
+{
+	u64 first = max(gpn, r->gpn), end = min(gpn + npages, r->gpn + r->npages);
+	u64 u, n;
+	bool all;
+
+	if (first >= end)
+		return true;
+	u = cvm_range_unit(r, first);
+	n = cvm_range_unit(r, end - 1) - u + 1;
+	spin_lock(&r->claim_lock);
+	all = find_next_zero_bit(r->claimed, u + n, u) >= u + n;
+	spin_unlock(&r->claim_lock);
+	return all;
 }
 
 /* The wait condition of a stoppable claim: @got says which one ended it. */
@@ -370,6 +399,7 @@ void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages)
  */
 void cvm_range_hold_unit(struct cvm_range *r, u64 gpn, bool held)
 {
+	lockdep_assert(cvm_range_claimed(r, gpn, 1));
 	spin_lock(&r->claim_lock);
 	__assign_bit(cvm_range_unit(r, gpn), r->held, held);
 	spin_unlock(&r->claim_lock);
@@ -392,6 +422,7 @@ bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages)
 	u64 first = cvm_range_unit(r, gpn), end = cvm_range_unit(r, gpn + npages - 1) + 1;
 	bool held;
 
+	lockdep_assert_held(&r->map_lock);
 	spin_lock(&r->claim_lock);
 	held = find_next_bit(r->held, end, first) < end;
 	spin_unlock(&r->claim_lock);

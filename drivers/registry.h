@@ -142,6 +142,7 @@ bool cvm_rights_are(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 rights
 int cvm_range_claim(struct cvm_range *r, u64 gpn, u64 npages);
 int cvm_range_claim_stoppable(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop);
 bool cvm_range_try_claim(struct cvm_range *r, u64 gpn, u64 npages);
+bool cvm_range_claimed(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_hold_unit(struct cvm_range *r, u64 gpn, bool held);
 bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages);
 void cvm_range_release(struct cvm_range *r, u64 gpn, u64 npages);

@@ -119,9 +119,12 @@ static int plan_ram(struct resource *res, void *arg)
 /* The work: this kernel's RAM inside [gpa, last], minus what is protected. */
 static int plan_work(u64 gpa, u64 last, struct vtl2_plan *plan)
 {
-	int ret = walk_iomem_res_desc(IORES_DESC_NONE,
-				      IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
-				      gpa, last, plan, plan_ram);
+	int ret;
+
+	/* What is done cannot change under the plan. */
+	lockdep_assert_held(&vtl2_lock);
+	ret = walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+				  gpa, last, plan, plan_ram);
 
 	/* -ENODEV or -EINVAL: no RAM there, which the caller judges. */
 	return ret == -ENOMEM ? ret : 0;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# style.sh: checkpatch --strict and kernel-doc over the module's sources.
-# Prints what it finds; exits non-zero if anything is found.
+# style.sh: checkpatch --strict and kernel-doc over the module's sources,
+# and the layering rule (layers.py). Prints what it finds; exits non-zero
+# if anything is found.
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(readlink -f "$here/../..")
@@ -34,4 +35,6 @@ for path in sys.argv[1:]:
                 bad = 1
 sys.exit(bad)
 PY
+# No file includes a header of a layer above its own.
+python3 "$here/layers.py" "$top" || status=1
 exit $status
