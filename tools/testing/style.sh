@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# style.sh: checkpatch --strict and kernel-doc over the module's sources.
+# style.sh: checkpatch --strict and kernel-doc over the module's sources,
+# and the CLI's manual against its commands.
 # Prints what it finds; exits non-zero if anything is found.
 set -u
 here=$(dirname "$(readlink -f "$0")")
@@ -34,4 +35,10 @@ for path in sys.argv[1:]:
                 bad = 1
 sys.exit(bad)
 PY
+# Every command cvm-vtlmemctl --help lists (main.c's table) has its entry
+# in the manual.
+for c in $(sed -n 's/^\t{ "\([a-z]*\)", [a-z]*_main,$/\1/p' tools/cvm-vtlmemctl/main.c); do
+	grep -q "^\.BI\? $c\b" tools/cvm-vtlmemctl/cvm-vtlmemctl.8 ||
+		{ echo "tools/cvm-vtlmemctl/cvm-vtlmemctl.8: no entry for '$c'"; status=1; }
+done
 exit $status
