@@ -4,6 +4,8 @@
 #
 #   make                 module (against KDIR) + user-space tools
 #   make KDIR=/path      build against another kernel tree
+#   make install         the module (modules_install + depmod), cvm-vtlmemctl
+#                        and its manual (tools/Makefile: PREFIX, DESTDIR)
 #   make check           full test rig: Debian 6.12 + 6.1 + debug kernel + newest
 #                        stable + VTL2 configuration + a fresh Debian 12 root
 #   make demo            boot a VM and run the paravisor boot flow
@@ -12,10 +14,6 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PWD := $(shell pwd)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-CFLAGS_TOOLS ?= -O2 -g -Wall -Wextra -Werror -Iinclude/uapi
-
-SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/cvm_vtlmem/*_test.c))
-
 all: module tools
 
 module:
@@ -24,15 +22,18 @@ module:
 sparse:
 	$(MAKE) -C $(KDIR) M=$(PWD) C=2 CHECK=sparse W=1 modules
 
-tools: tools/cvm-vtlmemctl
-
-tools/cvm-vtlmemctl: tools/cvm-vtlmemctl.c include/uapi/linux/cvm_vtlmem.h
-	$(CC) $(CFLAGS_TOOLS) -o $@ $<
+# User space is tools/Makefile's: cvm-vtlmemctl and cvm-bench here, the
+# selftests (which need a kernel tree's kselftest, KSFT_DIR) on their own.
+tools:
+	$(MAKE) -C tools progs
 
 selftests:
-	$(MAKE) -C selftests/cvm_vtlmem
+	$(MAKE) -C tools selftests
 
-install: module
+tools-install:
+	$(MAKE) -C tools install
+
+install: module tools-install
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
 	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 
@@ -63,7 +64,7 @@ bench:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o modules.order Module.symvers .*.cmd
-	rm -f drivers/*.o drivers/.*.cmd tools/cvm-vtlmemctl
-	$(MAKE) -C selftests/cvm_vtlmem clean
+	rm -f drivers/*.o drivers/.*.cmd
+	$(MAKE) -C tools clean
 
-.PHONY: all module sparse tools selftests install dkms-install style check check-debug demo bench clean
+.PHONY: all module sparse tools selftests tools-install install dkms-install style check check-debug demo bench clean

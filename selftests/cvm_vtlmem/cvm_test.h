@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers shared by the cvm_vtlmem selftests. */
+/*
+ * Helpers of the cvm_vtlmem selftests; the device, the ioctls and the
+ * debugfs files are tools/lib/cvm_user.h's, linked into every test.
+ */
 #ifndef CVM_TEST_H
 #define CVM_TEST_H
 
@@ -16,13 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <linux/cvm_vtlmem.h>
-
-#define CVM_DEV		"/dev/cvm_vtlmem"
-#define CVM_DEBUGFS	"/sys/kernel/debug/cvm_vtlmem"
-#define SZ_4K		0x1000ULL
-#define SZ_2M		0x200000ULL
-#define SZ_1G		0x40000000ULL
+#include "cvm_user.h"
 
 /* Simulated page state (drivers/sim.h), as read from sim/state. */
 #define SIM_PAGE_ACCEPTED	0x0001
@@ -62,41 +59,6 @@ static inline uint64_t cvm_vtl0_size(void)
 	return s ? strtoull(s, NULL, 0) : SZ_1G;
 }
 
-/* ioctl() returning -errno instead of -1, so ASSERT_EQ shows the errno. */
-static inline int cvm_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-static inline int cvm_add_range(int fd, uint64_t gpa, uint64_t len, uint32_t kind,
-				uint32_t flags)
-{
-	struct cvm_vtlmem_range r = {
-		.size = sizeof(r), .flags = flags, .gpa = gpa, .length = len,
-		.kind = kind, .numa_node = CVM_VTLMEM_NO_NODE,
-	};
-
-	return cvm_ioctl(fd, CVM_VTLMEM_IOC_ADD_RANGE, &r);
-}
-
-static inline int cvm_remove_range(int fd, uint64_t gpa)
-{
-	struct cvm_vtlmem_remove_range r = { .size = sizeof(r), .gpa = gpa };
-
-	return cvm_ioctl(fd, CVM_VTLMEM_IOC_REMOVE_RANGE, &r);
-}
-
-/* QUERY @n pages from @gpa into @states; returns 0 or -errno. */
-static inline int cvm_query(int fd, uint64_t gpa, uint64_t n, uint16_t *states)
-{
-	struct cvm_vtlmem_query q = {
-		.size = sizeof(q), .gpa = gpa, .npages = n,
-		.states = (uintptr_t)states,
-	};
-
-	return cvm_ioctl(fd, CVM_VTLMEM_IOC_QUERY, &q);
-}
-
 /* State bits (CVM_VTLMEM_PAGE_*) of one page, or -errno. */
 static inline int cvm_page_state(int fd, uint64_t gpa)
 {
@@ -104,31 +66,6 @@ static inline int cvm_page_state(int fd, uint64_t gpa)
 	int ret = cvm_query(fd, gpa, 1, &s);
 
 	return ret ? ret : (s & CVM_VTLMEM_PAGE_STATE_MASK);
-}
-
-static inline int cvm_accept(int fd, uint64_t gpa, uint64_t len, uint32_t flags,
-			     struct cvm_vtlmem_accept *out)
-{
-	struct cvm_vtlmem_accept a = {
-		.size = sizeof(a), .flags = flags, .gpa = gpa, .length = len,
-	};
-	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_ACCEPT, &a);
-
-	if (out)
-		*out = a;
-	return ret;
-}
-
-static inline int cvm_write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n < 0 ? -errno : 0;
 }
 
 /* Arm a simulated-hypervisor fault (see Documentation/testing.rst). */
@@ -151,42 +88,6 @@ static inline int cvm_sim_state(uint64_t gpa, uint64_t n, uint16_t *out)
 	return got == (ssize_t)(n * 2) ? 0 : -EIO;
 }
 
-/* A counter from a "key value" debugfs file (stats, sim/counters). */
-static inline long long cvm_counter(const char *file, const char *key)
-{
-	char line[256], name[128];
-	long long val = -1, v;
-	FILE *f = fopen(file, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %lld", name, &v) == 2 && !strcmp(name, key))
-			val = v;
-	fclose(f);
-	return val;
-}
-
-/* GET_INFO into @info; 0 or -errno. */
-static inline int cvm_get_info(int fd, struct cvm_vtlmem_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	return cvm_ioctl(fd, CVM_VTLMEM_IOC_GET_INFO, info);
-}
-
-/* LIST_RANGES into @info (room for @cap entries); the count, or -errno. */
-static inline int cvm_list(int fd, struct cvm_vtlmem_range_info *info, unsigned int cap)
-{
-	struct cvm_vtlmem_list_ranges l = {
-		.size = sizeof(l), .capacity = cap, .entry_size = sizeof(*info),
-		.entries = (uintptr_t)info,
-	};
-	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_LIST_RANGES, &l);
-
-	return ret ? ret : (int)l.count;
-}
-
 /*
  * Register a private range and make every page of it accepted and private
  * with VTL0 rights, whatever the isolation type. 0 or -errno.
@@ -206,27 +107,29 @@ static inline int cvm_stats_reset(void)
 	return cvm_write_file(CVM_DEBUGFS "/stats", "0");
 }
 
+/* A counter from a "key value" debugfs file (stats, sim/counters), or -1. */
+static inline long long cvm_counter(const char *file, const char *key)
+{
+	return cvm_kv_file(file, key, 0);
+}
+
 static inline long long cvm_stat(const char *key)
 {
 	return cvm_counter(CVM_DEBUGFS "/stats", key);
 }
+
+/* "name calls=N ..." lines of sim/counters: calls of @op, or -1. */
+static inline long long cvm_sim_calls(const char *op)
+{
+	return cvm_kv_file(CVM_DEBUGFS "/sim/counters", op, 0);
+}
+
 
 /* The isolation type is not "none": there is something to accept. */
 static inline int cvm_isolated(void)
 {
 	return cvm_expected_isolation() != CVM_VTLMEM_ISOLATION_NONE;
 }
-
-/* CLOCK_MONOTONIC in seconds. */
-static inline double cvm_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-#define CVM_PARAMS	"/sys/module/cvm_vtlmem/parameters/"
 
 /*
  * The simulated hypervisor's cost model: slow makes one call take a good
@@ -238,22 +141,6 @@ static inline int cvm_sim_slow(int slow)
 	return cvm_write_file(CVM_PARAMS "sim_page_4k_ns", slow ? "200000" : "0") ?:
 	       cvm_write_file(CVM_PARAMS "sim_page_2m_ns", slow ? "100000000" : "0") ?:
 	       cvm_write_file(CVM_PARAMS "sim_page_1g_ns", slow ? "1000000000" : "0");
-}
-
-/* "name calls=N ..." lines of sim/counters: calls of @op, or -1. */
-static inline long long cvm_sim_calls(const char *op)
-{
-	char line[256], name[64];
-	long long calls, val = -1;
-	FILE *f = fopen(CVM_DEBUGFS "/sim/counters", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s calls=%lld", name, &calls) == 2 && !strcmp(name, op))
-			val = calls;
-	fclose(f);
-	return val;
 }
 
 /*
@@ -363,46 +250,6 @@ static inline void *cvm_map(int fd, uint64_t off, size_t len, int flags)
 	return p;
 }
 
-/*
- * Touching a view: a page the view may not show raises SIGBUS. These run
- * one access with a SIGBUS handler that jumps back, and report it.
- */
-static sigjmp_buf cvm_sigbus_env;
-static void *volatile cvm_sigbus_addr;
-
-static void cvm_sigbus_handler(int sig, siginfo_t *si, void *uc)
-{
-	cvm_sigbus_addr = si->si_addr;
-	siglongjmp(cvm_sigbus_env, 1);
-}
-
-/*
- * Read (@write false, into *@val) or write (*@val) the byte at @p.
- * Returns 0 if the access worked, -EFAULT if it raised SIGBUS for @p
- * itself, -EIO if SIGBUS named another address.
- */
-static inline int cvm_access(volatile uint8_t *p, int write, uint8_t *val)
-{
-	struct sigaction sa = { .sa_sigaction = cvm_sigbus_handler, .sa_flags = SA_SIGINFO };
-	struct sigaction old;
-	int ret = 0;
-
-	sigemptyset(&sa.sa_mask);
-	cvm_sigbus_addr = NULL;
-	if (sigaction(SIGBUS, &sa, &old))
-		return -errno;
-	if (sigsetjmp(cvm_sigbus_env, 1) == 0) {
-		if (write)
-			*p = *val;
-		else
-			*val = *p;
-	} else {
-		ret = cvm_sigbus_addr == (void *)p ? -EFAULT : -EIO;
-	}
-	sigaction(SIGBUS, &old, NULL);
-	return ret;
-}
-
 static inline int cvm_try_read(const volatile void *p, uint8_t *val)
 {
 	return cvm_access((volatile uint8_t *)p, 0, val);
@@ -411,31 +258,6 @@ static inline int cvm_try_read(const volatile void *p, uint8_t *val)
 static inline int cvm_try_write(volatile void *p, uint8_t val)
 {
 	return cvm_access((volatile uint8_t *)p, 1, &val);
-}
-
-/*
- * Remove every registered range and reset the simulated hypervisor, so a
- * test starts from a fresh partition. Returns 0 or -errno.
- */
-static inline int cvm_clean_slate(int fd)
-{
-	struct cvm_vtlmem_range_info info[64];
-	struct cvm_vtlmem_list_ranges l = {
-		.size = sizeof(l), .capacity = 64, .entry_size = sizeof(info[0]),
-		.entries = (uintptr_t)info,
-	};
-	unsigned int i;
-	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_LIST_RANGES, &l);
-
-	if (ret)
-		return ret;
-	for (i = 0; i < l.count && i < 64; i++) {
-		ret = cvm_remove_range(fd, info[i].gpa);
-		if (ret)
-			return ret;
-	}
-	cvm_write_file(CVM_DEBUGFS "/stats", "0");
-	return cvm_write_file(CVM_DEBUGFS "/sim/reset", "1");
 }
 
 #endif /* CVM_TEST_H */

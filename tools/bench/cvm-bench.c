@@ -13,29 +13,22 @@
  * every variant alike.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <linux/cvm_vtlmem.h>
+#include "cvm_user.h"
 
-#define DEBUGFS		"/sys/kernel/debug/cvm_vtlmem/"
-#define PARAMS		"/sys/module/cvm_vtlmem/parameters/"
+#define DEBUGFS		CVM_DEBUGFS "/"
+#define PARAMS		CVM_PARAMS
 #define COUNTERS	DEBUGFS "sim/counters"
 #define STATS		DEBUGFS "stats"
-#define SZ_4K		0x1000ULL
-#define SZ_2M		0x200000ULL
-#define SZ_1G		0x40000000ULL
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NCOST		4
 /*
  * Pages a HvCallAcceptGpaPages carries, as OpenHCL sends (the module's
@@ -75,19 +68,21 @@ static void die(const char *what)
 
 static double now_ms(void)
 {
-	struct timespec ts;
+	return cvm_now() * 1e3;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+/* die() with what an -errno return says. */
+static void check(int ret, const char *what)
+{
+	if (ret < 0) {
+		errno = -ret;
+		die(what);
+	}
 }
 
 static void put(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		die(path);
-	close(fd);
+	check(cvm_write_file(path, text), path);
 }
 
 /* A debugfs bool: Y or N. */
@@ -129,18 +124,17 @@ static long param(const char *name, long val)
 static long long sum(const char *path, const char *const *names, bool prefix)
 {
 	size_t len = prefix ? strlen(names[0]) : 0;
-	char line[256], name[64];
+	struct cvm_kv kv[128];
 	const char *const *n;
 	long long v, total = 0;
-	FILE *f = fopen(path, "r");
+	int nkv = cvm_read_kv(path, kv, ARRAY_SIZE(kv)), i;
 
-	if (!f)
-		die(path);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s calls=%lld", name, &v) != 2 &&
-		    sscanf(line, "%63s %lld", name, &v) != 2)
-			continue;
-		for (n = names; n && *n && strncmp(*n, name, prefix ? len : sizeof(name)); n++)
+	check(nkv, path);
+	for (i = 0; i < nkv; i++) {
+		const char *name = kv[i].name;
+
+		v = kv[i].v[0];
+		for (n = names; n && *n && strncmp(*n, name, prefix ? len : sizeof(kv[i].name)); n++)
 			;
 		if (!v || (names ? !*n : !strncmp(name, "cpu", 3)))
 			continue;
@@ -148,42 +142,22 @@ static long long sum(const char *path, const char *const *names, bool prefix)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%s=%lld ",
 			 name + len, v);
 	}
-	fclose(f);
 	return total;
-}
-
-static int ioc(unsigned long cmd, void *arg)
-{
-	return ioctl(dev, cmd, arg) ? -errno : 0;
 }
 
 static void get_info(void)
 {
-	info.size = sizeof(info);
-	if (ioc(CVM_VTLMEM_IOC_GET_INFO, &info))
-		die("GET_INFO");
+	check(cvm_get_info(dev, &info), "GET_INFO");
 }
 
-/* The @field ("calls", "failures") of sim/counters row @op. */
-static long long counter(const char *op, const char *field)
+/* The failures of sim/counters row @op. */
+static long long failures(const char *op)
 {
-	char line[256], name[64], want[80];
-	long long v = 0;
-	const char *at;
-	FILE *f = fopen(COUNTERS, "r");
+	struct cvm_kv kv[128];
+	int n = cvm_read_kv(COUNTERS, kv, ARRAY_SIZE(kv));
 
-	if (!f)
-		die(COUNTERS);
-	snprintf(want, sizeof(want), " %s=", field);
-	while (fgets(line, sizeof(line), f)) {
-		at = strstr(line, want);
-		if (sscanf(line, "%63s", name) == 1 && !strcmp(name, op) && at &&
-		    sscanf(at + strlen(want), "%lld", &v) == 1)
-			break;
-		v = 0;
-	}
-	fclose(f);
-	return v;
+	check(n, COUNTERS);
+	return cvm_kv_get(kv, n, op, 2);
 }
 
 /*
@@ -193,52 +167,33 @@ static long long counter(const char *op, const char *field)
 static void clean_slate(void)
 {
 	struct cvm_vtlmem_range_info ri[64];
-	struct cvm_vtlmem_list_ranges l = {
-		.size = sizeof(l), .capacity = 64, .entry_size = sizeof(ri[0]),
-		.entries = (uintptr_t)ri,
-	};
-	struct cvm_vtlmem_remove_range rm = { .size = sizeof(rm) };
-	unsigned int i;
+	int n = cvm_list(dev, ri, ARRAY_SIZE(ri)), i;
 
-	if (ioc(CVM_VTLMEM_IOC_LIST_RANGES, &l))
-		die("LIST_RANGES");
-	for (i = 0; i < l.count && i < 64; i++) {
+	check(n, "LIST_RANGES");
+	for (i = 0; i < n && i < (int)ARRAY_SIZE(ri); i++)
 		accepted_gib += (ri[i].accepted_pages + ri[i].shared_pages) *
 				(double)SZ_4K / SZ_1G;
-		rm.gpa = ri[i].gpa;
-		if (ioc(CVM_VTLMEM_IOC_REMOVE_RANGE, &rm))
-			die("REMOVE_RANGE");
-	}
-	put(STATS, "0");
-	refused_1g += counter("tdx_accept_1g", "failures");
-	put(DEBUGFS "sim/reset", "1");
+	refused_1g += failures("tdx_accept_1g");
+	check(cvm_clean_slate(dev), "clean slate");
 }
 
 /* Register the span as private RAM; @clean first starts from a clean slate. */
 static void add_range(uint32_t flags, bool clean)
 {
-	struct cvm_vtlmem_range r = {
-		.size = sizeof(r), .flags = flags, .gpa = base, .length = size,
-		.kind = CVM_VTLMEM_RANGE_PRIVATE, .numa_node = CVM_VTLMEM_NO_NODE,
-	};
-
 	if (clean)
 		clean_slate();
-	if (ioc(CVM_VTLMEM_IOC_ADD_RANGE, &r))
-		die("ADD_RANGE");
+	check(cvm_add_range(dev, base, size, CVM_VTLMEM_RANGE_PRIVATE, flags), "ADD_RANGE");
 }
 
 static void accept(uint64_t gpa, uint64_t len)
 {
-	struct cvm_vtlmem_accept a = {
-		.size = sizeof(a), .flags = CVM_VTLMEM_ACCEPT_GRANT_VTL0,
-		.gpa = gpa, .length = len,
-	};
+	struct cvm_vtlmem_accept a;
+	int ret = cvm_accept(dev, gpa, len, CVM_VTLMEM_ACCEPT_GRANT_VTL0, &a);
 
-	if (ioc(CVM_VTLMEM_IOC_ACCEPT, &a)) {
+	if (ret) {
 		fprintf(stderr, "cvm-bench: ACCEPT failed at %#llx, status %#llx\n",
 			(unsigned long long)a.fail_gpa, (unsigned long long)a.fail_status);
-		die("ACCEPT");
+		check(ret, "ACCEPT");
 	}
 }
 
@@ -390,7 +345,7 @@ static void row_other(const char *what, unsigned long cmd, void *arg,
 	int ret;
 
 	put(COUNTERS, "0");
-	ret = ioc(cmd, arg);
+	ret = cvm_ioctl(dev, cmd, arg);
 	if (!ret) {
 		row_calls(what, sum(COUNTERS, NULL, false), min);
 		return;
@@ -471,15 +426,10 @@ static void run_first(bool lazy, double *first, double *units)
 static uint64_t accepted_pages(void)
 {
 	struct cvm_vtlmem_range_info ri[64];
-	struct cvm_vtlmem_list_ranges l = {
-		.size = sizeof(l), .capacity = 64, .entry_size = sizeof(ri[0]),
-		.entries = (uintptr_t)ri,
-	};
-	unsigned int i;
+	int n = cvm_list(dev, ri, ARRAY_SIZE(ri)), i;
 
-	if (ioc(CVM_VTLMEM_IOC_LIST_RANGES, &l))
-		die("LIST_RANGES");
-	for (i = 0; i < l.count && i < 64; i++)
+	check(n, "LIST_RANGES");
+	for (i = 0; i < n && i < (int)ARRAY_SIZE(ri); i++)
 		if (ri[i].gpa == base)
 			return ri[i].accepted_pages;
 	return 0;
@@ -492,17 +442,13 @@ static uint64_t accepted_pages(void)
  */
 static void run_background(double *first, double *all)
 {
-	struct cvm_vtlmem_accept a = {
-		.size = sizeof(a), .flags = CVM_VTLMEM_ACCEPT_BACKGROUND,
-		.gpa = base, .length = size,
-	};
 	double t0;
 
 	clean_slate();
 	t0 = now_ms();
 	add_range(CVM_VTLMEM_RANGE_LAZY, false);
-	if (ioc(CVM_VTLMEM_IOC_ACCEPT, &a))
-		die("ACCEPT BACKGROUND");
+	check(cvm_accept(dev, base, size, CVM_VTLMEM_ACCEPT_BACKGROUND, NULL),
+	      "ACCEPT BACKGROUND");
 	touch(0, size);
 	*first = min_of(*first, now_ms() - t0);
 	while (accepted_pages() < size / SZ_4K)
@@ -554,9 +500,8 @@ int main(int argc, char **argv)
 			if (!strncmp(argv[i], keys[k], strlen(keys[k])) &&
 			    argv[i][strlen(keys[k])] == '=')
 				*vals[k] = strtoull(argv[i] + strlen(keys[k]) + 1, NULL, 0);
-	dev = open("/dev/cvm_vtlmem", O_RDWR);
-	if (dev < 0)
-		die("/dev/cvm_vtlmem");
+	dev = cvm_open();
+	check(dev, CVM_DEV);
 	get_info();
 	if (info.backend != CVM_VTLMEM_BACKEND_SIM) {
 		fprintf(stderr, "cvm-bench: needs the simulated hypervisor (backend=sim)\n");

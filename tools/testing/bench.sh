@@ -19,8 +19,7 @@ ensure_host_packages
 eval "$("$here/fetch-kernel.sh" 6.12)"
 log "building the module against $KVER"
 "$here/build-module.sh" "$KDIR" "$dir"
-gcc -O2 -Wall -Wextra -Werror -static -I"$top/include/uapi" \
-	-o "$dir/cvm-bench" "$top/tools/bench/cvm-bench.c"
+build_tools "$dir" progs
 printf 'ISOLATION=%s\nVTL0_BASE=%s\nVTL0_SIZE=%s\nBENCH_ARGS="%s"\n' "$isolation" \
 	"$VTL0_BASE" "$VTL0_SIZE" "${CVM_BENCH_ARGS:-}" >"$dir/vm.conf"
 "$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-bench.sh" \

@@ -83,8 +83,12 @@ else
 	result FAIL "style: checkpatch --strict, kernel-doc"
 fi
 
-make -s -C "$top/selftests/cvm_vtlmem" KSFT_DIR="$KSFT_DIR" >"$build/selftests.log" 2>&1 &&
-	build_static_ctl "$build" >>"$build/selftests.log" 2>&1
+# All user space (tools/Makefile: cvm-vtlmemctl, cvm-bench, the selftests),
+# static, into $build/tools; and the rig's canary (tools/testing/canary).
+tools="$build/tools"
+build_tools "$tools" >"$build/selftests.log" 2>&1 &&
+	make -s -C "$here/canary" KSFT_DIR="$KSFT_DIR" OUTPUT="$tools" STATIC=1 \
+		>>"$build/selftests.log" 2>&1
 if [ $? = 0 ]; then
 	result OK "user space: selftests and cvm-vtlmemctl build without warnings"
 else
@@ -93,7 +97,7 @@ else
 	echo "$passed passed, $failed failed"
 	exit 1
 fi
-tests=$(select_suites "$top"/selftests/cvm_vtlmem/*_test)
+tests=$(select_suites "$tools"/selftests/*_test)
 [ -n "$tests" ] || die "CVM_SUITES=$suites names no suite"
 dkms=$([ "$(id -u)" = 0 ] && [ -z "${CVM_SKIP_DKMS:-}" ] && echo 1)
 
@@ -144,17 +148,17 @@ CONF
 	# The canary lane runs the failing canary alone, so its report is not
 	# drowned by other results.
 	if [ "$canary" = 1 ]; then
-		cp "$top/selftests/cvm_vtlmem/rig_canary" "$dir/rig_canary_test"
+		cp "$tools/rig_canary" "$dir/rig_canary_test"
 		suite="$dir/rig_canary_test"
 		tag=-canary
 	fi
 	# Other CPU counts run the suites whose work spreads over CPUs.
 	if [ "$smp" != 2 ]; then
-		suite=$(select_suites "$top"/selftests/cvm_vtlmem/{accept,nowait,visibility}_test)
+		suite=$(select_suites "$tools"/selftests/{accept,nowait,visibility}_test)
 		tag=-smp$smp
 	fi
 	"$here/mkinitramfs.sh" "$dir/initrd$tag.gz" "$dir/cvm_vtlmem.ko" "$here/run-suite.sh" \
-		"$dir/vm.conf" $suite "$build/cvm-vtlmemctl"
+		"$dir/vm.conf" $suite "$tools/cvm-vtlmemctl"
 	boot_lane "$lane" "$smp" "$dir/initrd$tag.gz" "$dir/console$tag.log"
 	"$here/parse-log.py" "$dir/console$tag.log" "$lane$tag:$KVER" "$isos" \
 		$([ "$lane" = debug ] && [ "$canary" = 0 ] && echo --kunit)
@@ -231,7 +235,7 @@ one_lane() { # one_lane LANE: build, boot and test it, print the results
 			in_list $i "$isolations" && smp_isos="${smp_isos:+$smp_isos }$i"
 		done
 		if [ -n "$smp_isos" ] && [ -n "$(select_suites \
-			"$top"/selftests/cvm_vtlmem/{accept,nowait,visibility}_test)" ]; then
+			"$tools"/selftests/{accept,nowait,visibility}_test)" ]; then
 			for smp in 1 4; do
 				add_counts "$(run_lane "$lane" "$smp_isos" 0 "$smp")"
 			done

@@ -42,7 +42,7 @@ ensure_host_packages
 eval "$("$here/fetch-kernel.sh" 6.12)"
 log "building the module against $KVER"
 "$here/build-module.sh" "$KDIR" "$dir"
-build_static_ctl "$dir"
+build_tools "$dir" progs
 cp "$layout" "$dir/demo.layout"
 printf 'ISOLATION=%s\nVTL0_BASE=%s\nVTL0_SIZE=%s\n' "$isolation" "$VTL0_BASE" "$VTL0_SIZE" >"$dir/vm.conf"
 "$here/mkinitramfs.sh" "$dir/initrd.gz" "$dir/cvm_vtlmem.ko" "$here/run-demo.sh" \

@@ -88,10 +88,12 @@ fetch_deb() {
 	echo "$f"
 }
 
-# Build cvm-vtlmemctl as a static binary for the VM into $1; warnings fail.
-build_static_ctl() {
-	local top
+# build_tools DIR [TARGET...]: static user space for the VM into DIR with
+# tools/Makefile (default target: everything; the selftests go to
+# DIR/selftests and need KSFT_DIR set); warnings fail.
+build_tools() {
+	local top dir=$1
 	top=$(readlink -f "$(dirname "${BASH_SOURCE[0]}")/../..")
-	gcc -O2 -Wall -Wextra -Werror -static -I"$top/include/uapi" \
-		-o "$1/cvm-vtlmemctl" "$top/tools/cvm-vtlmemctl.c"
+	shift
+	make -s -C "$top/tools" STATIC=1 O="$dir" ${KSFT_DIR:+KSFT_DIR="$KSFT_DIR"} "$@"
 }

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # style.sh: checkpatch --strict and kernel-doc over the module's sources,
-# and the layering rule (layers.py). Prints what it finds; exits non-zero
-# if anything is found.
+# the layering rule (layers.py) and the CLI's manual against its commands.
+# Prints what it finds; exits non-zero if anything is found.
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(readlink -f "$here/../..")
@@ -37,4 +37,10 @@ sys.exit(bad)
 PY
 # No file includes a header of a layer above its own.
 python3 "$here/layers.py" "$top" || status=1
+# Every command cvm-vtlmemctl --help lists (main.c's table) has its entry
+# in the manual.
+for c in $(sed -n 's/^\t{ "\([a-z]*\)", [a-z]*_main,$/\1/p' tools/cvm-vtlmemctl/main.c); do
+	grep -q "^\.BI\? $c\b" tools/cvm-vtlmemctl/cvm-vtlmemctl.8 ||
+		{ echo "tools/cvm-vtlmemctl/cvm-vtlmemctl.8: no entry for '$c'"; status=1; }
+done
 exit $status
