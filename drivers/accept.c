@@ -56,7 +56,7 @@ static int record_rights(struct cvm_range *r, u64 gpn, u64 done, u64 granted, u3
  * what happened. Returns the number of pages now private.
  */
 static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
-		      const struct cvm_accept_how *how, struct cvm_chunk *out)
+		      const struct cvm_accept_how *how, struct cvm_chunk *out, bool *already)
 {
 	const struct cvm_platform_ops *ops = cvm_platform();
 	struct cvm_span span = cvm_range_span(r, gpn, npages);
@@ -111,7 +111,48 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 		out->fail_at = fail;
 		out->status = status;
 	}
+	if (already)
+		*already = err == -EPROTO && res.already && fail == gpn + done;
 	return done;
+}
+
+/*
+ * A page the records hold in an unknown state (quarantined) that the
+ * isolation hardware itself reports already accepted (TDX: the TDX
+ * module's word, not the host's) is private and the guest's: it is taken
+ * as it is. Its contents and rights are unknown, so it is zeroed and given
+ * exactly the rights a fresh accept would give. On failure it stays
+ * quarantined.
+ */
+static int adopt_accepted(struct cvm_range *r, u64 gpn, const struct cvm_accept_how *how,
+			  struct cvm_chunk *out)
+{
+	const struct cvm_platform_ops *ops = cvm_platform();
+	struct cvm_span span = cvm_range_span(r, gpn, 1);
+	u32 grant = how->grant ? HV_MAP_GPA_ALL : 0;
+	struct cvm_plat_result res = {};
+	int err = 0;
+
+	zero_pages(r, gpn, 1);
+	if (!ops->one_mask)
+		err = ops->set_rights(&span, 1, 0, &res);
+	if (!err)
+		err = ops->set_rights(&span, 0, grant, &res);
+	cvm_stats_op(CVM_STAT_RIGHTS, &res, 0);
+	out->plat.calls += res.calls;
+	if (!err)
+		err = record_rights(r, gpn, 1, 1, grant);
+	if (err) {
+		out->err = err;
+		out->fail_at = gpn;
+		out->status = res.status;
+		return err;
+	}
+	down_write(&r->map_lock);
+	cvm_set_page_state(r, gpn, 1, CVM_PS_PRIVATE);
+	up_write(&r->map_lock);
+	out->done++;
+	return 0;
 }
 
 /**
@@ -120,6 +161,9 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
  * @gpn: first page
  * @npages: pages, all private and unaccepted, their units claimed
  * @stop: stop flag of the calling job, or NULL
+ * @unknown: the pages were quarantined: the platform left their state
+ *	unknown, and one it reports already accepted is taken as it is
+ *	(adopt_accepted())
  * @out: progress, folded into the caller's chunk
  *
  * Accepts, zeroes where the platform does not, grants VTL0 its default
@@ -129,14 +173,26 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
  * Return: pages now private, a prefix of the run.
  */
 u64 cvm_accept_run(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop,
-		   struct cvm_chunk *out)
+		   bool unknown, struct cvm_chunk *out)
 {
 	struct cvm_accept_how how = {
 		.zero = !cvm_platform()->zeroes_on_accept, .grant = true, .stop = stop,
 	};
+	bool already = false;
+	u64 done = 0;
 
 	lockdep_assert(cvm_range_claimed(r, gpn, npages));
-	return accept_run(r, gpn, npages, &how, out);
+	for (;;) {
+		done += accept_run(r, gpn + done, npages - done, &how, out,
+				   unknown ? &already : NULL);
+		if (!already)
+			return done;
+		out->err = 0;
+		if (adopt_accepted(r, gpn + done, &how, out))
+			return done;
+		if (++done == npages)
+			return done;
+	}
 }
 
 /*
@@ -213,7 +269,7 @@ void cvm_accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
 			;
 		up_read(&r->map_lock);
 		if (run)
-			accept_run(r, gpn, run, how, out);
+			accept_run(r, gpn, run, how, out, NULL);
 		gpn += run;
 	}
 	if (how->complete_grants && !out->err)

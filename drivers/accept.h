@@ -31,6 +31,6 @@ void cvm_accept_pages(struct cvm_range *r, u64 gpn, u64 npages,
 bool cvm_accept_done(struct cvm_range *r, u64 gpn, u64 npages, bool grant);
 int cvm_accept_unit(struct cvm_range *r, u64 gpn, bool wait, const bool *stop);
 u64 cvm_accept_run(struct cvm_range *r, u64 gpn, u64 npages, const bool *stop,
-		   struct cvm_chunk *out);
+		   bool unknown, struct cvm_chunk *out);
 
 #endif /* CVM_VTLMEM_ACCEPT_H */

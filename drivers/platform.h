@@ -61,6 +61,9 @@ enum cvm_psize { CVM_PSIZE_4K, CVM_PSIZE_2M, CVM_PSIZE_1G, CVM_PSIZE_NR };
  * @granted: with cvm_platform_ops.grants_with_accept, the pages from the
  *	start that also got the grant (at most @done; the rest of @done are
  *	accepted with no lower-VTL rights)
+ * @already: an accept failed with -EPROTO because the page at @done was
+ *	already accepted, as the isolation hardware itself (not the host)
+ *	reports it: TDX's TDX_PAGE_ALREADY_ACCEPTED
  * @stop: in: if set and it reads true, the operation stops before its next
  *	call or instruction with -EINTR, progress exact
  */
@@ -74,6 +77,7 @@ struct cvm_plat_result {
 	u64 lost_gpn;
 	u64 lost_pages;
 	u64 granted;
+	bool already;
 	const bool *stop;
 };
 

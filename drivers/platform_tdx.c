@@ -115,8 +115,10 @@ static int tdx_region(const struct cvm_span *span, const struct tdx_op *op,
 	}
 	res->status = st;
 	/* Only unaccepted memory is accepted: "already" is the host's doing. */
-	if (op->leaf == TDG_MEM_PAGE_ACCEPT && st == TDX_PAGE_ALREADY_ACCEPTED)
+	if (op->leaf == TDG_MEM_PAGE_ACCEPT && st == TDX_PAGE_ALREADY_ACCEPTED) {
+		res->already = true;
 		return -EPROTO;
+	}
 	return -EIO;
 }
 

@@ -397,7 +397,8 @@ static void to_private(struct vis_op *op, u64 base, struct cvm_set_page *p, u64 
 		u64 ok;
 
 		len = cvm_pset_run_len(p, i, k);
-		ok = cvm_accept_run(p[i].r, p[i].gpn, len, op->stop, &c);
+		ok = cvm_accept_run(p[i].r, p[i].gpn, len, op->stop,
+				    p[i].was == CVM_PS_QUARANTINED, &c);
 		out->done += cvm_pset_weight(p + i, ok);
 		out->plat.calls += c.plat.calls;
 		if (c.err) {
