@@ -199,10 +199,12 @@ static int vtl2_run(struct vtl2_plan *plan, struct cvm_vtlmem_protect_vtl2 *req)
 
 static int vtl2_protect(struct cvm_vtlmem_protect_vtl2 *req)
 {
-	struct vtl2_plan plan = { .pieces = MTREE_INIT(plan.pieces, 0) };
 	u64 last = req->length ? req->gpa + req->length - 1 : U64_MAX;
+	struct vtl2_plan plan = {};
 	int ret;
 
+	/* On the stack: its lock needs mt_init()'s lockdep key. */
+	mt_init(&plan.pieces);
 	if (mutex_lock_killable(&vtl2_lock))
 		return -EINTR;
 	ret = plan_work(req->gpa, last, &plan);
