@@ -18,7 +18,7 @@ mkdir -p "$dir"
 ensure_host_packages
 eval "$("$here/fetch-kernel.sh" 6.12)"
 log "building the module against $KVER"
-"$here/build-module.sh" "$KDIR" "$dir"
+"$here/build-module.sh" "$KDIR" "$dir" "" CVM_VTLMEM_SIM=y
 gcc -O2 -Wall -Wextra -Werror -static -I"$top/include/uapi" \
 	-o "$dir/cvm-bench" "$top/tools/bench/cvm-bench.c"
 printf 'ISOLATION=%s\nVTL0_BASE=%s\nVTL0_SIZE=%s\nBENCH_ARGS="%s"\n' "$isolation" \
