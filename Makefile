@@ -2,10 +2,13 @@
 #
 # cvm_vtlmem: out-of-tree module, its tools and its test rig.
 #
-#   make                 module (against KDIR) + user-space tools
+#   make                 module (against KDIR) + user-space tools; the
+#                        production build, without the simulated hypervisor
 #   make KDIR=/path      build against another kernel tree
 #   make install         the module (modules_install + depmod), cvm-vtlmemctl
 #                        and its manual (tools/Makefile: PREFIX, DESTDIR)
+#   make CVM_VTLMEM_SIM=y  with the simulated hypervisor (backend=sim), its
+#                        fault injection and test oracles: for testing only
 #   make check           full test rig: Debian 6.12 + 6.1 + debug kernel + newest
 #                        stable + VTL2 configuration + a fresh Debian 12 root
 #   make demo            boot a VM and run the paravisor boot flow
@@ -64,7 +67,7 @@ bench:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o modules.order Module.symvers .*.cmd
-	rm -f drivers/*.o drivers/.*.cmd
+	rm -f drivers/*.o drivers/.*.cmd drivers/sim/*.o drivers/sim/.*.cmd
 	$(MAKE) -C tools clean
 
 .PHONY: all module sparse tools selftests tools-install install dkms-install style check check-debug demo bench clean

@@ -39,12 +39,14 @@
 #include <linux/types.h>
 #include <linux/cvm_vtlmem.h>
 
+struct cvm_backend;
 struct dentry;
 
 /**
  * struct cvm_vtlmem - the module's single instance
  * @isolation: the partition's isolation type, fixed at load
- * @backend: real hypervisor or the simulation, fixed at load
+ * @backend: the hypervisor below: the real one or the simulation (backend.h),
+ *	fixed at load
  * @debugfs: the module's debugfs directory (may be an error pointer)
  *
  * Set once in module init before the device is registered and never
@@ -52,19 +54,21 @@ struct dentry;
  */
 struct cvm_vtlmem {
 	enum cvm_vtlmem_isolation isolation;
-	enum cvm_vtlmem_backend backend;
+	const struct cvm_backend *backend;
 	struct dentry *debugfs;
 };
 
 extern struct cvm_vtlmem cvm;
 
 const char *cvm_isolation_name(enum cvm_vtlmem_isolation isolation);
+int cvm_isolation_parse(const char *name, enum cvm_vtlmem_isolation *isolation);
 bool cvm_backend_is_lower_vtl_ram(u64 gpa, u64 len);
 
 int cvm_device_init(void);
 void cvm_device_exit(void);
 
 int cvm_debugfs_init(void);
+void cvm_debugfs_backend_init(void);
 void cvm_debugfs_exit(void);
 
 #endif /* CVM_VTLMEM_H */

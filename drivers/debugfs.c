@@ -2,30 +2,21 @@
 /*
  * The module's debugfs directory. Knobs that only make sense for testing
  * (fault injection, forcing a kernel warning) exist only with the simulated
- * backend, so a production load on the real hypervisor has none of them.
+ * backend, which only CVM_VTLMEM_SIM=y builds have: a production load on
+ * the real hypervisor has none of them. The backend's own directory gets
+ * "reset" here, where the registry is in view: a reset is refused while
+ * ranges are registered.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bug.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/seq_file.h>
 
+#include "backend.h"
 #include "cvm_vtlmem.h"
+#include "registry.h"
 #include "stats.h"
-
-/*
- * Writing 1 raises a kernel WARNING on purpose: the test rig uses it to prove
- * that it notices warnings in the kernel log.
- */
-static int selftest_warn_set(void *data, u64 val)
-{
-	if (val != 1)
-		return -EINVAL;
-	WARN(1, "deliberate warning requested through debugfs selftest_warn\n");
-	return 0;
-}
-DEFINE_DEBUGFS_ATTRIBUTE(selftest_warn_fops, NULL, selftest_warn_set, "%llu\n");
 
 static int stats_open(struct inode *inode, struct file *file)
 {
@@ -49,6 +40,30 @@ static const struct file_operations stats_fops = {
 	.release = single_release,
 };
 
+/*
+ * Writing anything starts a fresh partition (the backend's reset). Refused
+ * while ranges are registered, whose recorded states would then disagree
+ * with the backend.
+ */
+static ssize_t backend_reset_write(struct file *file, const char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	u64 nr_ranges, bytes, state;
+
+	cvm_registry_totals(&nr_ranges, &bytes, &state);
+	if (nr_ranges)
+		return -EBUSY;
+	cvm.backend->reset();
+	return count;
+}
+
+static const struct file_operations backend_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = backend_reset_write,
+	.llseek = noop_llseek,
+};
+
 /**
  * cvm_debugfs_init() - create /sys/kernel/debug/cvm_vtlmem
  *
@@ -60,10 +75,21 @@ int cvm_debugfs_init(void)
 {
 	cvm.debugfs = debugfs_create_dir("cvm_vtlmem", NULL);
 	debugfs_create_file("stats", 0600, cvm.debugfs, NULL, &stats_fops);
-	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM)
-		debugfs_create_file_unsafe("selftest_warn", 0200, cvm.debugfs, NULL,
-					   &selftest_warn_fops);
 	return 0;
+}
+
+/**
+ * cvm_debugfs_backend_init() - the backend's "reset" file, if it can reset
+ *
+ * Called once the backend is up: debugfs cvm_vtlmem/sim/reset with the
+ * simulation (removed with the backend's directory), nothing on Hyper-V.
+ */
+void cvm_debugfs_backend_init(void)
+{
+	const struct cvm_backend *b = cvm.backend;
+
+	if (b->reset && b->debugfs_dir)
+		debugfs_create_file("reset", 0200, b->debugfs_dir(), NULL, &backend_reset_fops);
 }
 
 /**

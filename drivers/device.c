@@ -13,6 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
+#include "backend.h"
 #include "cvm_vtlmem.h"
 #include "hv_abi.h"
 #include "ioctl.h"
@@ -39,7 +40,7 @@ int cvm_ioctl_get_info(struct cvm_ucmd *ucmd)
 	memset(info, 0, sizeof(*info));
 	info->abi_version = CVM_VTLMEM_ABI_VERSION;
 	info->isolation = cvm.isolation;
-	info->backend = cvm.backend;
+	info->backend = cvm.backend->id;
 	info->max_gpns_per_call = CVM_GPNS_PER_CALL;
 	info->max_reps_per_call = HV_ACCEPT_REP_MAX;
 	info->page_sizes = cvm_platform_page_sizes();

@@ -25,7 +25,7 @@ static inline bool cvm_hyperv_is_lower_vtl_ram(u64 gpa, u64 len)
 static inline int cvm_hyperv_probe(enum cvm_vtlmem_isolation *isolation,
 				   const struct cvm_transport **transport)
 {
-	pr_err("backend=hyperv: this kernel is built without CONFIG_HYPERV; load with backend=sim\n");
+	pr_err("backend=hyperv: this kernel is built without CONFIG_HYPERV; load a CVM_VTLMEM_SIM=y build with backend=sim\n");
 	return -ENODEV;
 }
 #endif

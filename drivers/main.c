@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "accept.h"
+#include "backend.h"
 #include "background.h"
 #include "cvm_vtlmem.h"
 #include "engine.h"
@@ -17,7 +18,6 @@
 #include "jobs.h"
 #include "mapping.h"
 #include "registry.h"
-#include "sim.h"
 #include "transport.h"
 #include "vtl2_protect.h"
 
@@ -25,7 +25,7 @@ struct cvm_vtlmem cvm;
 
 static char *backend = "auto";
 module_param(backend, charp, 0444);
-MODULE_PARM_DESC(backend, "sim, hyperv or auto (hyperv only when running in VTL2 on Hyper-V)");
+MODULE_PARM_DESC(backend, "sim (CVM_VTLMEM_SIM=y builds), hyperv or auto (hyperv only when running in VTL2 on Hyper-V)");
 
 static char *isolation = "none";
 module_param(isolation, charp, 0444);
@@ -51,33 +51,70 @@ const char *cvm_isolation_name(enum cvm_vtlmem_isolation isolation)
 	return isolation_names[isolation];
 }
 
-static int parse_isolation(void)
+/**
+ * cvm_isolation_parse() - the isolation type an isolation= value names
+ * @name: "none", "vbs", "snp" or "tdx"
+ * @isolation: out: the type
+ *
+ * Return: 0, or -EINVAL (logged) for any other name.
+ */
+int cvm_isolation_parse(const char *name, enum cvm_vtlmem_isolation *isolation)
 {
-	int i = match_string(isolation_names, ARRAY_SIZE(isolation_names), isolation);
+	int i = match_string(isolation_names, ARRAY_SIZE(isolation_names), name);
 
 	if (i < 0) {
-		pr_err("isolation=%s is not one of none, vbs, snp, tdx\n", isolation);
+		pr_err("isolation=%s is not one of none, vbs, snp, tdx\n", name);
 		return -EINVAL;
 	}
-	cvm.isolation = i;
+	*isolation = i;
 	return 0;
 }
 
-/* The real trap, when cvm_hyperv_probe() found VTL2 on Hyper-V. */
-static const struct cvm_transport *hyperv_transport;
+/* backend=hyperv (or auto): VTL2 on Hyper-V, which says the isolation. */
+static int hyperv_probe(const char *isolation, enum cvm_vtlmem_isolation *type,
+			const struct cvm_transport **transport)
+{
+	return cvm_hyperv_probe(type, transport);
+}
 
+static const struct cvm_backend hyperv_backend = {
+	.name = "hyperv",
+	.id = CVM_VTLMEM_BACKEND_HYPERV,
+	.probe = hyperv_probe,
+	.is_lower_vtl_ram = cvm_hyperv_is_lower_vtl_ram,
+};
+
+/* What backend= may name; the simulation only in CVM_VTLMEM_SIM=y builds. */
+static const struct cvm_backend *const backends[] = {
+	&hyperv_backend,
+#ifdef CVM_VTLMEM_SIM
+	&cvm_sim_backend,
+#endif
+};
+
+/* The final trap the chosen backend's probe gave. */
+static const struct cvm_transport *transport;
+
+/*
+ * The one place the backend is chosen. backend=sim in a production build
+ * (CVM_VTLMEM_SIM=n) fails the load with -EINVAL, as any unknown name does.
+ */
 static int choose_backend(void)
 {
-	if (!strcmp(backend, "sim")) {
-		cvm.backend = CVM_VTLMEM_BACKEND_SIM;
-		return parse_isolation();
+	const char *name = strcmp(backend, "auto") ? backend : "hyperv";
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(backends); i++) {
+		if (strcmp(name, backends[i]->name))
+			continue;
+		cvm.backend = backends[i];
+		return cvm.backend->probe(isolation, &cvm.isolation, &transport);
 	}
-	if (strcmp(backend, "hyperv") && strcmp(backend, "auto")) {
+	if (!strcmp(name, "sim"))
+		pr_err("backend=sim: this build has no simulated hypervisor (build with CVM_VTLMEM_SIM=y)\n");
+	else
 		pr_err("backend=%s is not one of sim, hyperv, auto\n", backend);
-		return -EINVAL;
-	}
-	cvm.backend = CVM_VTLMEM_BACKEND_HYPERV;
-	return cvm_hyperv_probe(&cvm.isolation, &hyperv_transport);
+	return -EINVAL;
 }
 
 /**
@@ -89,31 +126,26 @@ static int choose_backend(void)
  */
 bool cvm_backend_is_lower_vtl_ram(u64 gpa, u64 len)
 {
-	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM)
-		return cvm_sim_is_ram(gpa, len);
-	return cvm_hyperv_is_lower_vtl_ram(gpa, len);
+	return cvm.backend->is_lower_vtl_ram(gpa, len);
 }
 
 /* The hypervisor below us: simulated, or the kernel's own Hyper-V path. */
 static int start_hypervisor(void)
 {
-	int ret;
+	int ret = cvm.backend->init ? cvm.backend->init() : 0;
 
-	if (cvm.backend == CVM_VTLMEM_BACKEND_HYPERV) {
-		cvm_hv_init(hyperv_transport);
-		return 0;
-	}
-	ret = cvm_sim_init();
-	if (!ret)
-		cvm_hv_init(&cvm_sim_transport);
-	return ret;
+	if (ret)
+		return ret;
+	cvm_hv_init(transport);
+	cvm_debugfs_backend_init();
+	return 0;
 }
 
 static void stop_hypervisor(void)
 {
 	cvm_hv_exit();
-	if (cvm.backend == CVM_VTLMEM_BACKEND_SIM)
-		cvm_sim_exit();
+	if (cvm.backend->exit)
+		cvm.backend->exit();
 }
 
 static int __init cvm_vtlmem_init(void)
@@ -145,7 +177,7 @@ static int __init cvm_vtlmem_init(void)
 	if (ret)
 		goto fail_device;
 	pr_info("loaded: backend %s, isolation %s\n",
-		cvm.backend == CVM_VTLMEM_BACKEND_SIM ? "sim" : "hyperv",
+		cvm.backend->name,
 		cvm_isolation_name(cvm.isolation));
 	return 0;
 

@@ -31,7 +31,7 @@
 #include "cvm_vtlmem.h"
 #include "mapping.h"
 #include "registry.h"
-#include "sim.h"
+#include "sim/oracle.h"
 #include "stats.h"
 #include "struct_pages.h"
 
@@ -113,34 +113,6 @@ static void cvm_count_fault(struct cvm_range *r, bool huge)
 }
 
 /*
- * The simulated platform can say what real hardware cannot: whether a page
- * about to be mapped is really usable through the view. A page recorded
- * private that the platform does not hold validated and private (or
- * recorded shared that it does not hold shared) is counted in the
- * statistics; the suites expect none. Returns 0 (map it anyway: on
- * hardware the access would fault, and the count is what tests see).
- */
-static vm_fault_t cvm_check_usable(struct cvm_range *r, u64 gpn, u64 npages, bool shared)
-{
-	u64 i;
-	u16 s;
-
-	if (cvm.backend != CVM_VTLMEM_BACKEND_SIM || cvm.isolation == CVM_VTLMEM_ISOLATION_NONE)
-		return 0;
-	for (i = 0; i < npages; i++) {
-		s = cvm_sim_page(gpn + i);
-		if (s == SIM_PAGE_OUTSIDE)
-			continue;
-		if (shared ? !(s & SIM_PAGE_VIS_MASK) :
-			     !(s & SIM_PAGE_ACCEPTED) || (s & SIM_PAGE_VIS_MASK)) {
-			cvm_stats_unusable_map();
-			break;
-		}
-	}
-	return 0;
-}
-
-/*
  * Take @r->map_lock for read with pages [@gpn, @gpn + @npages) in the state
  * the view needs and none of their units held (the platform re-validating
  * them). A lazy range accepts on the first touch of its private view: the
@@ -166,8 +138,11 @@ static vm_fault_t cvm_view_lock(struct cvm_range *r, u64 gpn, u64 npages,
 				return VM_FAULT_SIGBUS;
 			continue;
 		}
-		if (cvm_pages_in_state(r, gpn, npages, want))
-			return cvm_check_usable(r, gpn, npages, shared);
+		if (cvm_pages_in_state(r, gpn, npages, want)) {
+			/* The simulation's check; nothing in production builds. */
+			cvm_sim_oracle_map(gpn, npages, shared);
+			return 0;
+		}
 		if (tried || shared || !(r->flags & CVM_VTLMEM_RANGE_LAZY) ||
 		    cvm_page_state(r, touched) != CVM_PS_UNACCEPTED) {
 			up_read(&r->map_lock);

@@ -19,7 +19,6 @@ enum cvm_stat_op {
 void cvm_stats_chunk(void);
 void cvm_stats_op(enum cvm_stat_op op, const struct cvm_plat_result *res, u64 ns);
 void cvm_stats_fault(bool huge);
-void cvm_stats_unusable_map(void);
 int cvm_stats_show(struct seq_file *m, void *unused);
 void cvm_stats_reset(void);
 

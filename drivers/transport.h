@@ -37,6 +37,4 @@ struct cvm_transport {
 	u64 (*tdcall)(u64 leaf, u64 rcx, u64 rdx, u64 r8);
 };
 
-extern const struct cvm_transport cvm_sim_transport;
-
 #endif /* CVM_VTLMEM_TRANSPORT_H */

@@ -135,7 +135,7 @@ bool cvm_hyperv_is_lower_vtl_ram(u64 gpa, u64 len)
 static int refuse(const char *why)
 {
 	pr_err("backend=hyperv: %s\n", why);
-	pr_err("for the simulated hypervisor: backend=sim isolation=none|vbs|snp|tdx\n");
+	pr_err("for the simulated hypervisor (a CVM_VTLMEM_SIM=y build): backend=sim isolation=none|vbs|snp|tdx\n");
 	return -ENODEV;
 }
 

@@ -21,7 +21,7 @@
 
 #include "cvm_user.h"
 
-/* Simulated page state (drivers/sim.h), as read from sim/state. */
+/* Simulated page state (drivers/sim/sim.h), as read from sim/state. */
 #define SIM_PAGE_ACCEPTED	0x0001
 #define SIM_PAGE_SIZE(s)	(((s) >> 1) & 3)	/* 0 4K, 1 2M, 2 1G */
 #define SIM_PAGE_VIS(s)		(((s) >> 3) & 3)

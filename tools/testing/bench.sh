@@ -18,7 +18,7 @@ mkdir -p "$dir"
 ensure_host_packages
 eval "$("$here/fetch-kernel.sh" 6.12)"
 log "building the module against $KVER"
-"$here/build-module.sh" "$KDIR" "$dir"
+"$here/build-module.sh" "$KDIR" "$dir" "" CVM_VTLMEM_SIM=y
 build_tools "$dir" progs
 printf 'ISOLATION=%s\nVTL0_BASE=%s\nVTL0_SIZE=%s\nBENCH_ARGS="%s"\n' "$isolation" \
 	"$VTL0_BASE" "$VTL0_SIZE" "${CVM_BENCH_ARGS:-}" >"$dir/vm.conf"

@@ -10,6 +10,8 @@
 # sees the cache and OUTDIR at their own paths, with the compiler and
 # sparse of that root; MAKE-ARGs (e.g. CC=gcc-14, CHECK=/path/to/sparse)
 # are passed to make. A build in which kbuild turned the checker off fails.
+# Without CVM_VTLMEM_SIM=y among them it is the production build, with no
+# simulated hypervisor: anything that loads it with backend=sim passes it.
 set -eu
 here=$(dirname "$(readlink -f "$0")")
 top=$(readlink -f "$here/../..")

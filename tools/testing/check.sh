@@ -6,8 +6,12 @@
 #   style    checkpatch --strict, kernel-doc
 #   build    the module against Debian 6.12, Debian 6.1, the debug kernel,
 #            the newest stable kernel (trixie-backports, built in a Debian 13
-#            root with its own gcc) and a VTL2 configuration of that
-#            kernel's source, C=2 W=1, no warnings allowed
+#            root with its own gcc) with the simulated hypervisor
+#            (CVM_VTLMEM_SIM=y), and against a VTL2 configuration of that
+#            kernel's source as production runs it (CVM_VTLMEM_SIM=n),
+#            C=2 W=1, no warnings allowed
+#   production  the 6.12 lane also builds CVM_VTLMEM_SIM=n (C=2 W=1) and
+#            nm must find no simulator symbol in it (nor in the VTL2 build)
 #   suites   each kernel but the VTL2 one booted in QEMU; for each simulated
 #            isolation type the module is loaded, the selftests run, the
 #            module unloaded
@@ -175,8 +179,29 @@ lane_time() { # lane_time LANE START: a TAP comment with the lane's time
 	echo "# $1: $((SECONDS - $2)) s"
 }
 
+# production_check: in the 6.12 lane, after its (simulator) build. The
+# production build (CVM_VTLMEM_SIM=n, the default of make and dkms) must be
+# C=2 W=1 clean and nm must find no simulator symbol in it; the same nm
+# pattern must find them in the lane's simulator build, or it proves nothing.
+production_check() {
+	local dir="$build/6.12-production" name="production: CVM_VTLMEM_SIM=n builds C=2 W=1 clean, no simulator symbol in it (nm)"
+	mkdir -p "$dir"
+	# shellcheck disable=SC2086 # KMAKE_ARGS is a list of make arguments
+	if "$here/build-module.sh" "$KDIR" "$dir" "$BUILD_ROOT" CHECK="$CHECK" $KMAKE_ARGS \
+		CVM_VTLMEM_SIM=n >"$dir/check.log" 2>&1 &&
+		no_sim_symbols "$dir/cvm_vtlmem.ko" >>"$dir/check.log" 2>&1 &&
+		{ nm "$build/6.12/cvm_vtlmem.ko" | grep -qE "$SIM_SYMBOLS" ||
+			{ echo "the pattern finds nothing in the CVM_VTLMEM_SIM=y build either" \
+				>>"$dir/check.log"; false; }; }; then
+		result OK "$name"
+	else
+		head -30 "$dir/check.log" | sed 's/^/#   /'
+		result FAIL "$name"
+	fi
+}
+
 one_lane() { # one_lane LANE: build, boot and test it, print the results
-	local lane=$1 env_out out smp smp_isos i
+	local lane=$1 env_out out smp smp_isos i sim
 	if [ "$lane" = fresh ]; then
 		if "$here/fresh.sh" >"$build/fresh.log" 2>&1; then
 			grep '^# ' "$build/fresh.log"
@@ -195,15 +220,23 @@ one_lane() { # one_lane LANE: build, boot and test it, print the results
 	fi
 	BUILD_ROOT="" CHECK=sparse KMAKE_ARGS="" BUILD_NOTE=""
 	eval "$env_out"
+	# The lanes that boot load the module with backend=sim; a VTL2 kernel
+	# is where production runs, so its lane builds production (and checks
+	# that it has no simulator in it).
+	sim=y
+	[ "$lane" = vtl2 ] && sim=n
 	# shellcheck disable=SC2086 # KMAKE_ARGS is a list of make arguments
 	if "$here/build-module.sh" "$KDIR" "$build/$lane" "$BUILD_ROOT" CHECK="$CHECK" $KMAKE_ARGS \
-		2>"$build/$lane/build-errors.log"; then
-		result OK "build $lane ($KVER): C=2 W=1 clean${BUILD_NOTE:+ ($BUILD_NOTE)}"
+		CVM_VTLMEM_SIM=$sim 2>"$build/$lane/build-errors.log" &&
+		{ [ $sim = y ] || no_sim_symbols "$build/$lane/cvm_vtlmem.ko" \
+			>>"$build/$lane/build-errors.log" 2>&1; }; then
+		result OK "build $lane ($KVER, CVM_VTLMEM_SIM=$sim): C=2 W=1 clean${BUILD_NOTE:+ ($BUILD_NOTE)}"
 	else
 		sed 's/^/#   /' "$build/$lane/build-errors.log" | head -30
-		result FAIL "build $lane ($KVER)"
+		result FAIL "build $lane ($KVER, CVM_VTLMEM_SIM=$sim)"
 		return 0
 	fi
+	[ "$lane" = 6.12 ] && production_check
 	# A HYPERV_VTL_MODE kernel runs only in VTL2: compile only.
 	[ -n "$VMLINUZ" ] || return 0
 	add_counts "$(run_lane "$lane" "$isolations" 0)"

@@ -41,7 +41,7 @@ done <"$layout"
 ensure_host_packages
 eval "$("$here/fetch-kernel.sh" 6.12)"
 log "building the module against $KVER"
-"$here/build-module.sh" "$KDIR" "$dir"
+"$here/build-module.sh" "$KDIR" "$dir" "" CVM_VTLMEM_SIM=y
 build_tools "$dir" progs
 cp "$layout" "$dir/demo.layout"
 printf 'ISOLATION=%s\nVTL0_BASE=%s\nVTL0_SIZE=%s\n' "$isolation" "$VTL0_BASE" "$VTL0_SIZE" >"$dir/vm.conf"

@@ -27,6 +27,10 @@ def read_layers(path):
 
 
 def layer_of(name, order):
+    """The layer naming @name exactly, else the first whose pattern matches."""
+    for rank, members in enumerate(order):
+        if name in members:
+            return rank
     for rank, members in enumerate(order):
         if any(fnmatch.fnmatchcase(name, m) for m in members):
             return rank

@@ -97,3 +97,18 @@ build_tools() {
 	shift
 	make -s -C "$top/tools" STATIC=1 O="$dir" ${KSFT_DIR:+KSFT_DIR="$KSFT_DIR"} "$@"
 }
+
+# no_sim_symbols KO: a production build (CVM_VTLMEM_SIM=n) has no code of
+# the simulated hypervisor or its test oracles. Fails, printing them, if
+# nm finds a symbol named like theirs: cvm_sim_*, sim_* (also inside
+# __param_sim_ram and the like), selftest_warn*, unusable_maps.
+SIM_SYMBOLS='sim_|selftest_warn|unusable_maps'
+no_sim_symbols() {
+	local syms
+	syms=$(nm "$1" | awk '{ print $NF }') || return 1
+	[ -n "$syms" ] || { echo "nm: no symbols in $1"; return 1; }
+	if echo "$syms" | grep -E "$SIM_SYMBOLS"; then
+		echo "$1: simulator symbols in a production build"
+		return 1
+	fi
+}

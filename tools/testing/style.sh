@@ -9,7 +9,7 @@ here=$(dirname "$(readlink -f "$0")")
 top=$(readlink -f "$here/../..")
 eval "$("$here/fetch-source.sh")" || exit 1
 cd "$top"
-files=$(ls drivers/*.[ch] include/uapi/linux/*.h)
+files=$(ls drivers/*.[ch] drivers/sim/*.[ch] include/uapi/linux/*.h)
 status=0
 perl "$SRC/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
 	--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE -f $files | grep -E 'ERROR|WARNING|CHECK' && status=1

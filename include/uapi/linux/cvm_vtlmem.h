@@ -38,6 +38,7 @@ enum cvm_vtlmem_isolation {
  * enum cvm_vtlmem_backend - what executes the module's hypercalls
  * @CVM_VTLMEM_BACKEND_HYPERV: the real hypervisor and isolation hardware
  * @CVM_VTLMEM_BACKEND_SIM: the simulated hypervisor built into the module
+ *	(only in builds with CVM_VTLMEM_SIM=y, for testing)
  */
 enum cvm_vtlmem_backend {
 	CVM_VTLMEM_BACKEND_HYPERV = 0,

@@ -5,9 +5,10 @@
  * encoding and batching, continuation, lying hosts, large-page fallbacks;
  * and of the simulated hypervisor's own rules, each shown by a deliberately
  * wrong call issued straight through the transport (the rules and their
- * sources are listed at the top of sim.c).
- * Built only when the kernel has KUnit (the rig's debug kernel); the
- * suites run when the module loads, for the isolation it was loaded with.
+ * sources are listed at the top of hypercalls.c and instructions.c).
+ * Built only with the simulator (CVM_VTLMEM_SIM=y) on a kernel with KUnit
+ * (the rig's debug kernel); the suites run when the module loads, for the
+ * isolation it was loaded with.
  */
 #include <kunit/test.h>
 #include <linux/bitfield.h>
@@ -17,6 +18,7 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 
+#include "backend.h"
 #include "cvm_vtlmem.h"
 #include "hv_abi.h"
 #include "hvcall.h"
@@ -38,7 +40,7 @@ static int hv_test_init(struct kunit *test)
 	u64 gpa, len;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	if (cvm.backend != CVM_VTLMEM_BACKEND_SIM || !cvm_sim_ram(&gpa, &len))
+	if (cvm.backend->id != CVM_VTLMEM_BACKEND_SIM || !cvm_sim_ram(&gpa, &len))
 		kunit_skip(test, "needs the simulated hypervisor with sim_ram=");
 	t->gpn = gpa >> PAGE_SHIFT;
 	t->npages = len >> PAGE_SHIFT;
@@ -749,7 +751,7 @@ static void snp_2m_misaligned_va_rejected(struct kunit *test)
 /*
  * A 4 KiB operation inside a unit validated at 2 MiB: SIZEMISMATCH, the
  * model's stand-in for the nested page fault and host split of hardware
- * (see snp_pvalidate_fn() in sim.c; unverified).
+ * (see snp_pvalidate_fn() in instructions.c; unverified).
  */
 static void snp_4k_inside_2m_sizemismatch(struct kunit *test)
 {

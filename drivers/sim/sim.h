@@ -5,7 +5,11 @@
  * parameter sim_ram=SIZE@BASE), with fault injection, a cost model and
  * counters. It sits below the hypercall encoding: it decodes the same
  * input pages and control words a real hypervisor would. The rules it
- * enforces, and where each comes from, are listed at the top of sim.c.
+ * enforces, and where each comes from, are listed at the top of
+ * hypercalls.c and instructions.c. Built only with CVM_VTLMEM_SIM=y: this
+ * is its interface for its own KUnit suites (kunit.c); the rest of the
+ * module reaches it through its backend table (backend.h) and its oracles
+ * (oracle.h).
  */
 #ifndef CVM_VTLMEM_SIM_H
 #define CVM_VTLMEM_SIM_H
@@ -73,8 +77,6 @@ struct cvm_sim_count {
 	u64 failures;
 };
 
-int cvm_sim_init(void);
-void cvm_sim_exit(void);
 bool cvm_sim_is_ram(u64 gpa, u64 len);
 bool cvm_sim_ram(u64 *gpa, u64 *len);
 void cvm_sim_reset(void);
