@@ -381,6 +381,43 @@ TEST_F(vis, host_refusing_to_share_quarantines_exactly)
 	check_matches_sim(_metadata, self->fd, g[0] * SZ_4K, 300);
 }
 
+/*
+ * The host remaps a page the guest accepted (the simulator's "remap": its
+ * acceptance and rights gone, its contents host garbage), then the page is
+ * shared. SNP finds out when it gives the page up: rescinding answers "no
+ * update", the host contradicted the records: EPROTO, the page
+ * quarantined, in neither view. TDX gives nothing up before the host
+ * converts: the share succeeds and the page is shared. VBS has no such
+ * host: the hypervisor is the isolation. Either way the records equal the
+ * platform's state, and going private brings the page back zeroed.
+ */
+TEST_F(vis, host_remap_before_share)
+{
+	uint64_t g = self->base / SZ_4K + 2048;
+	struct cvm_vtlmem_visibility out;
+	bool snp = cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_SNP;
+	char cmd[64];
+	int ret;
+
+	need_isolation(_metadata);
+	if (cvm_expected_isolation() != CVM_VTLMEM_ISOLATION_SNP &&
+	    cvm_expected_isolation() != CVM_VTLMEM_ISOLATION_TDX)
+		SKIP(return, "no host that can remap a page here");
+	snprintf(cmd, sizeof(cmd), "remap gpn=%#llx", (unsigned long long)g);
+	ASSERT_EQ(0, cvm_sim_inject(cmd));
+	ret = set_vis(self->fd, &g, 1, CVM_VTLMEM_VISIBILITY_SHARED, &out);
+	EXPECT_EQ(snp ? -EPROTO : 0, ret);
+	EXPECT_EQ(snp ? CVM_VTLMEM_PAGE_QUARANTINED : CVM_VTLMEM_PAGE_SHARED,
+		  cvm_page_state(self->fd, g * SZ_4K));
+	EXPECT_EQ(-1, peek(self->priv + 2048 * SZ_4K));
+	if (snp)
+		EXPECT_EQ(-1, peek(self->shared + 2048 * SZ_4K));
+	check_matches_sim(_metadata, self->fd, g * SZ_4K, 1);
+	ASSERT_EQ(0, set_vis(self->fd, &g, 1, CVM_VTLMEM_VISIBILITY_PRIVATE, &out));
+	EXPECT_EQ(SZ_4K, count_bytes(self->priv + 2048 * SZ_4K, 0));
+	check_matches_sim(_metadata, self->fd, g * SZ_4K, 1);
+}
+
 TEST_F(vis, host_refusing_to_unshare_leaves_the_tail_shared)
 {
 	uint64_t g[64], i, bad = 40;
