@@ -272,8 +272,16 @@ static void to_shared_held(struct vis_op *op, u64 base, struct cvm_set_page *p, 
 		zero_for_host(p, n);
 	k = revoke_all(p, n, gpns, &res, &err);
 	if (err) {
-		/* Nothing was given up yet: every page is still accepted. */
+		/*
+		 * Nothing was given up yet: every page is still accepted, but
+		 * the one RMPADJUST failed on. No host refuses a guest's
+		 * instruction: it fails where the RMP does not hold the page
+		 * as the records say (a host remapped it), so its state is
+		 * unknown: quarantined.
+		 */
 		cvm_pset_restore(p, n);
+		if (k < n && err == -EIO)
+			cvm_pset_set_state(p + k, 1, CVM_PS_QUARANTINED);
 		mark_lost(p + k, &res);
 		cvm_plat_result_add(&out->plat, &res);
 		return fail_at(out, base, k, err, res.status);

@@ -384,12 +384,12 @@ TEST_F(vis, host_refusing_to_share_quarantines_exactly)
 /*
  * The host remaps a page the guest accepted (the simulator's "remap": its
  * acceptance and rights gone, its contents host garbage), then the page is
- * shared. SNP finds out when it gives the page up: rescinding answers "no
- * update", the host contradicted the records: EPROTO, the page
- * quarantined, in neither view. TDX gives nothing up before the host
- * converts: the share succeeds and the page is shared. VBS has no such
- * host: the hypervisor is the isolation. Either way the records equal the
- * platform's state, and going private brings the page back zeroed.
+ * shared. SNP finds out when it takes the page's rights before giving it
+ * up: RMPADJUST fails (EIO with its status) and the page, whose state is
+ * now unknown, is quarantined, in neither view. TDX gives nothing up before
+ * the host converts: the share succeeds and the page is shared. VBS has no
+ * such host: the hypervisor is the isolation. Either way the records equal
+ * the platform's state, and going private brings the page back zeroed.
  */
 TEST_F(vis, host_remap_before_share)
 {
@@ -406,7 +406,7 @@ TEST_F(vis, host_remap_before_share)
 	snprintf(cmd, sizeof(cmd), "remap gpn=%#llx", (unsigned long long)g);
 	ASSERT_EQ(0, cvm_sim_inject(cmd));
 	ret = set_vis(self->fd, &g, 1, CVM_VTLMEM_VISIBILITY_SHARED, &out);
-	EXPECT_EQ(snp ? -EPROTO : 0, ret);
+	EXPECT_EQ(snp ? -EIO : 0, ret);
 	EXPECT_EQ(snp ? CVM_VTLMEM_PAGE_QUARANTINED : CVM_VTLMEM_PAGE_SHARED,
 		  cvm_page_state(self->fd, g * SZ_4K));
 	EXPECT_EQ(-1, peek(self->priv + 2048 * SZ_4K));
