@@ -274,6 +274,33 @@ TEST_F(accept, injected_failure_reported_exactly)
 	EXPECT_EQ(n, priv);
 }
 
+/*
+ * TDX pairs each accept with the ATTR.WR that grants VTL0 its rights, at
+ * the same level. When the grant of a 2 MiB page fails, that page is the
+ * failure: fail_gpa names it, not the page after it (which, for a span of
+ * one 2 MiB page, lies outside the span).
+ */
+TEST_F(accept, tdx_failed_grant_names_its_page)
+{
+	struct cvm_vtlmem_accept out;
+	uint64_t gpa = self->base + 4 * SZ_2M;
+	uint16_t q;
+
+	if (isolation() != CVM_VTLMEM_ISOLATION_TDX)
+		SKIP(return, "TDX pairs grants with accepts");
+	ASSERT_EQ(0, cvm_add_range(self->fd, gpa, SZ_2M, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	/* Call 1 accepts the 2 MiB page, call 2 is its ATTR.WR. */
+	ASSERT_EQ(0, cvm_sim_inject("fail nth=2 status=0xC000010000000005"));
+	EXPECT_EQ(-EIO, cvm_accept(self->fd, gpa, SZ_2M, CVM_VTLMEM_ACCEPT_GRANT_VTL0, &out));
+	EXPECT_EQ(gpa, out.fail_gpa);
+	EXPECT_EQ(0xC000010000000005ULL, out.fail_status);
+	/* Accepted, without the grant: QUERY says so, as the platform holds it. */
+	EXPECT_EQ(SZ_2M / SZ_4K, out.accepted);
+	ASSERT_EQ(0, cvm_query(self->fd, gpa, 1, &q));
+	EXPECT_EQ(CVM_VTLMEM_PAGE_PRIVATE, q & CVM_VTLMEM_PAGE_STATE_MASK);
+	EXPECT_EQ(0, (q >> CVM_VTLMEM_PAGE_VTL0_SHIFT) & 0xf);
+}
+
 TEST_F(accept, sizemismatch_falls_back_for_that_unit_only)
 {
 	uint64_t len = 16 << 20, n = NPAGES(len), unit = self->base + 5 * SZ_2M, priv, i;
