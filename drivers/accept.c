@@ -71,11 +71,12 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 
 	err = ops->accept(&span, grant, &res);
 	done = res.done;
-	fail = gpn + done;
+	granted = ops->grants_with_accept ? res.granted : 0;
+	/* A grant paired with an accept failed: its page is the failure. */
+	fail = gpn + (err && ops->grants_with_accept && granted < done ? granted : done);
 	status = res.status;
 	if (err)
 		out->plat.fail_pages = res.fail_pages;
-	granted = ops->grants_with_accept ? res.granted : 0;
 	if (done && how->zero)
 		zero_pages(r, gpn, done);
 	if (done && grant && !ops->grants_with_accept) {
@@ -111,8 +112,9 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 		out->fail_at = fail;
 		out->status = status;
 	}
+	/* Only a clean "already accepted": nothing else went wrong. */
 	if (already)
-		*already = err == -EPROTO && res.already && fail == gpn + done;
+		*already = err == -EPROTO && res.already && fail == gpn + done && !rec;
 	return done;
 }
 
@@ -133,10 +135,14 @@ static int adopt_accepted(struct cvm_range *r, u64 gpn, const struct cvm_accept_
 	struct cvm_plat_result res = {};
 	int err = 0;
 
-	zero_pages(r, gpn, 1);
+	/* Nothing but the guest may write it while it is zeroed: no rights first. */
 	if (!ops->one_mask)
 		err = ops->set_rights(&span, 1, 0, &res);
 	if (!err)
+		err = ops->set_rights(&span, 0, 0, &res);
+	if (!err)
+		zero_pages(r, gpn, 1);
+	if (!err && grant)
 		err = ops->set_rights(&span, 0, grant, &res);
 	cvm_stats_op(CVM_STAT_RIGHTS, &res, 0);
 	out->plat.calls += res.calls;

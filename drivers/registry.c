@@ -413,7 +413,9 @@ void cvm_range_hold_unit(struct cvm_range *r, u64 gpn, bool held)
  * @gpn: first page
  * @npages: pages
  *
- * Context: the caller holds @r->map_lock for read.
+ * Context: any. Under @r->map_lock (read) a false answer holds until the
+ * lock is dropped, since a hold takes it for write before it unmaps; the
+ * fault path also asks without it, as the condition it waits on.
  *
  * Return: true if one of their units is held.
  */
@@ -422,7 +424,6 @@ bool cvm_range_faults_held(struct cvm_range *r, u64 gpn, u64 npages)
 	u64 first = cvm_range_unit(r, gpn), end = cvm_range_unit(r, gpn + npages - 1) + 1;
 	bool held;
 
-	lockdep_assert_held(&r->map_lock);
 	spin_lock(&r->claim_lock);
 	held = find_next_bit(r->held, end, first) < end;
 	spin_unlock(&r->claim_lock);

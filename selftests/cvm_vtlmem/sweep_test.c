@@ -157,8 +157,9 @@ struct sweep {
 	uint64_t recover_status;	/* fail_status of its private transition */
 };
 
-/* x86defs TdCallResultCode: the page is mapped at another size. */
+/* The page is held at another size: x86defs TdCallResultCode, AMD APM. */
 #define TDX_PAGE_SIZE_MISMATCH	0xC0000B0B00000000ULL
+#define SNP_FAIL_SIZEMISMATCH	6
 
 static const int accept_errnos[] = { EIO, EPROTO, ETIMEDOUT, 0 };
 static const int lazy_errnos[] = { EFAULT, 0 };	/* SIGBUS on the read */
@@ -674,12 +675,15 @@ static bool repeat(struct __test_metadata *_metadata, struct sweep *s, const cha
 	/*
 	 * By design, a page the platform left in a state it cannot report
 	 * stays quarantined. SNP: a page quarantined while still validated
-	 * (its rights could not be given back after a unit split); validating
-	 * it again answers "no update", which Linux terminates the guest on
-	 * (EPROTO). TDX: a page the host kept inside a larger accepted page
-	 * answers a 4 KiB accept with PAGE_SIZE_MISMATCH (EIO).
+	 * (its rights could not be taken, or given back after a unit split);
+	 * validating it again answers "no update", which Linux terminates the
+	 * guest on (EPROTO), or FAIL_SIZEMISMATCH inside a unit still
+	 * validated at 2 MiB (EIO). TDX: a page the host kept inside a larger
+	 * accepted page answers a 4 KiB accept with PAGE_SIZE_MISMATCH (EIO).
 	 */
 	if ((ret == -EPROTO && cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_SNP) ||
+	    (ret == -EIO && cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_SNP &&
+	     s->recover_status == SNP_FAIL_SIZEMISMATCH) ||
 	    (ret == -EIO && cvm_expected_isolation() == CVM_VTLMEM_ISOLATION_TDX &&
 	     s->recover_status == TDX_PAGE_SIZE_MISMATCH)) {
 		uint16_t q[RANGE_PAGES];
