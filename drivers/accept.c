@@ -73,7 +73,7 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 	done = res.done;
 	granted = ops->grants_with_accept ? res.granted : 0;
 	/* A grant paired with an accept failed: its page is the failure. */
-	fail = gpn + (err && ops->grants_with_accept && granted < done ? granted : done);
+	fail = gpn + (err && grant && ops->grants_with_accept && granted < done ? granted : done);
 	status = res.status;
 	if (err)
 		out->plat.fail_pages = res.fail_pages;
