@@ -427,6 +427,74 @@ TEST_F(nowait, signal_ends_the_wait_not_the_job)
 	EXPECT_EQ(ECANCELED, st.error);
 }
 
+struct protector {
+	struct sleeper s;
+	void *page;
+};
+
+/* Make the waiting thread's status struct read-only once it sleeps in WAIT. */
+static void *protect_when_asleep(void *arg)
+{
+	struct protector *p = arg;
+	char path[64], buf[64];
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", p->s.tid);
+	for (i = 0; i < 6000; i++) {
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strtol(buf, NULL, 10) == SYS_ioctl)
+				break;
+		}
+		usleep(10 * 1000);
+	}
+	mprotect(p->page, SZ_4K, PROT_READ);
+	return NULL;
+}
+
+/*
+ * A job's final report is delivered once. One that cannot reach the caller
+ * (its buffer went read-only while the call waited: EFAULT) is kept for
+ * the next ACCEPT_STATUS, not lost with the job's id.
+ */
+TEST_F(nowait, undelivered_final_report_is_kept)
+{
+	uint64_t gpa = self->base + SZ_2M, len = 32 << 20;
+	struct protector p = { .s = { .thread = pthread_self(), .tid = gettid() } };
+	struct cvm_vtlmem_accept_status *st, again;
+	pthread_t helper;
+	uint32_t job;
+
+	if (!cvm_isolated())
+		SKIP(return, "nothing to accept without isolation");
+	ASSERT_EQ(0, cvm_add_range(self->fd, gpa, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
+	/* About a second in all: the helper finds this thread asleep first. */
+	ASSERT_EQ(0, cvm_write_file(CVM_PARAMS "sim_page_4k_ns", "80000"));
+	ASSERT_EQ(0, cvm_write_file(CVM_PARAMS "sim_page_2m_ns", "40000000"));
+	ASSERT_EQ(0, accept_nowait(self->fd, gpa, len, 0, &job));
+	p.page = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p.page);
+	st = p.page;
+	*st = (struct cvm_vtlmem_accept_status){
+		.size = sizeof(*st), .flags = CVM_VTLMEM_STATUS_WAIT, .job = job,
+	};
+	ASSERT_EQ(0, pthread_create(&helper, NULL, protect_when_asleep, &p));
+	EXPECT_EQ(-EFAULT, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_ACCEPT_STATUS, st));
+	pthread_join(helper, NULL);
+	/* The report is still there, whole, and then given once. */
+	ASSERT_EQ(0, job_status(self->fd, job, 0, &again));
+	EXPECT_EQ(CVM_VTLMEM_JOB_DONE, again.state);
+	EXPECT_EQ(0, again.error);
+	EXPECT_EQ(len / SZ_4K, again.accepted);
+	EXPECT_EQ(-ENOENT, job_status(self->fd, job, 0, &again));
+	munmap(p.page, SZ_4K);
+}
+
 TEST_F(nowait, overlapping_jobs_accept_each_page_once)
 {
 	uint64_t len = 64 << 20, n = NPAGES(len), priv;
