@@ -58,6 +58,8 @@ union cvm_ioctl_buffer {
  * @min_size: size of the struct's first published version
  * @ioctl_num: the command, as the uapi header defines it
  * @execute: the handler
+ * @delivered: called once the answer reached the caller, to finish what
+ *	only its delivery may finish
  * @undeliverable: called when the answer could not be written back after
  *	all (the caller unmapped the buffer meanwhile), to undo what only the
  *	answer would have made reachable
@@ -67,11 +69,12 @@ struct cvm_ioctl_op {
 	unsigned int min_size;
 	unsigned int ioctl_num;
 	int (*execute)(struct cvm_ucmd *ucmd);
+	void (*delivered)(struct cvm_ucmd *ucmd);
 	void (*undeliverable)(struct cvm_ucmd *ucmd);
 };
 
 /* Sized by its struct; the first version ends with its field @_last. */
-#define CVM_IOCTL_OP(_ioctl, _fn, _struct, _last, _undo)			\
+#define CVM_IOCTL_OP(_ioctl, _fn, _struct, _last, _done, _undo)		\
 	{									\
 		.size = sizeof(_struct) +					\
 			BUILD_BUG_ON_ZERO(sizeof(union cvm_ioctl_buffer) <	\
@@ -79,30 +82,32 @@ struct cvm_ioctl_op {
 		.min_size = offsetofend(_struct, _last),			\
 		.ioctl_num = _ioctl,						\
 		.execute = _fn,							\
+		.delivered = _done,						\
 		.undeliverable = _undo,						\
 	}
 
 static const struct cvm_ioctl_op cvm_ioctl_ops[] = {
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_GET_INFO, cvm_ioctl_get_info,
-		     struct cvm_vtlmem_info, page_sizes, NULL),
+		     struct cvm_vtlmem_info, page_sizes, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_ADD_RANGE, cvm_ioctl_add_range,
-		     struct cvm_vtlmem_range, numa_node, NULL),
+		     struct cvm_vtlmem_range, numa_node, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_REMOVE_RANGE, cvm_ioctl_remove_range,
-		     struct cvm_vtlmem_remove_range, gpa, NULL),
+		     struct cvm_vtlmem_remove_range, gpa, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_LIST_RANGES, cvm_ioctl_list_ranges,
-		     struct cvm_vtlmem_list_ranges, entries, NULL),
+		     struct cvm_vtlmem_list_ranges, entries, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_QUERY, cvm_ioctl_query,
-		     struct cvm_vtlmem_query, states, NULL),
+		     struct cvm_vtlmem_query, states, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_ACCEPT, cvm_ioctl_accept,
-		     struct cvm_vtlmem_accept, fail_status, cvm_ioctl_accept_undeliverable),
+		     struct cvm_vtlmem_accept, fail_status, NULL, cvm_ioctl_accept_undeliverable),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_SET_VISIBILITY, cvm_ioctl_set_visibility,
-		     struct cvm_vtlmem_visibility, fail_status, NULL),
+		     struct cvm_vtlmem_visibility, fail_status, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_PROTECT, cvm_ioctl_protect,
-		     struct cvm_vtlmem_protect, fail_status, NULL),
+		     struct cvm_vtlmem_protect, fail_status, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_PROTECT_VTL2, cvm_ioctl_protect_vtl2,
-		     struct cvm_vtlmem_protect_vtl2, fail_status, NULL),
+		     struct cvm_vtlmem_protect_vtl2, fail_status, NULL, NULL),
 	CVM_IOCTL_OP(CVM_VTLMEM_IOC_ACCEPT_STATUS, cvm_ioctl_accept_status,
-		     struct cvm_vtlmem_accept_status, fail_status, NULL),
+		     struct cvm_vtlmem_accept_status, fail_status,
+		     cvm_ioctl_accept_status_delivered, cvm_ioctl_accept_status_undeliverable),
 };
 
 /* Matching ignores the size field of the command: the struct carries it. */
@@ -159,5 +164,7 @@ long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	cret = cvm_uarg_out(ucmd.ubuf, &buf, op->size, ucmd.usize);
 	if (cret && op->undeliverable)
 		op->undeliverable(&ucmd);
+	else if (!cret && op->delivered)
+		op->delivered(&ucmd);
 	return ret ?: cret;
 }

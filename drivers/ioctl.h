@@ -40,6 +40,8 @@ int cvm_ioctl_query(struct cvm_ucmd *ucmd);
 int cvm_ioctl_accept(struct cvm_ucmd *ucmd);
 void cvm_ioctl_accept_undeliverable(struct cvm_ucmd *ucmd);
 int cvm_ioctl_accept_status(struct cvm_ucmd *ucmd);
+void cvm_ioctl_accept_status_delivered(struct cvm_ucmd *ucmd);
+void cvm_ioctl_accept_status_undeliverable(struct cvm_ucmd *ucmd);
 int cvm_ioctl_set_visibility(struct cvm_ucmd *ucmd);
 int cvm_ioctl_protect(struct cvm_ucmd *ucmd);
 int cvm_ioctl_protect_vtl2(struct cvm_ucmd *ucmd);

@@ -118,14 +118,17 @@ static bool job_finished(struct cvm_file *f, u32 id)
 
 	xa_lock(&f->jobs);
 	a = xa_load(&f->jobs, id);
-	fin = !a || a->state == CVM_ASYNC_DONE;
+	fin = !a || a->state >= CVM_ASYNC_DONE;
 	xa_unlock(&f->jobs);
 	return fin;
 }
 
 /*
- * Fill in the report of job @id; a finished job leaves @f and is returned
- * for freeing. ERR_PTR(-ENOENT) if @id is not (or no longer) @f's.
+ * Fill in the report of job @id. A finished job's final report is taken
+ * once: the job is marked REPORTING and returned, and leaves @f when the
+ * report is delivered (forget()) or goes back to DONE when it cannot be.
+ * ERR_PTR(-ENOENT) if @id is not (or no longer) @f's, or its final report
+ * is being delivered to another caller.
  */
 static struct cvm_async *take_report(struct cvm_file *f, u32 id,
 				     struct cvm_vtlmem_accept_status *st)
@@ -134,15 +137,33 @@ static struct cvm_async *take_report(struct cvm_file *f, u32 id,
 
 	xa_lock(&f->jobs);
 	a = xa_load(&f->jobs, id);
+	if (a && a->state == CVM_ASYNC_REPORTING)
+		a = NULL;
 	if (a) {
 		report(a, st);
 		if (a->state == CVM_ASYNC_DONE)
-			__xa_erase(&f->jobs, id);
+			a->state = CVM_ASYNC_REPORTING;
 	}
 	xa_unlock(&f->jobs);
 	if (!a)
 		return ERR_PTR(-ENOENT);
 	return st->state == CVM_VTLMEM_JOB_DONE ? a : NULL;
+}
+
+/* The final report of job @id was delivered: it leaves @f and is freed. */
+static void forget(struct cvm_file *f, u32 id)
+{
+	struct cvm_async *a;
+
+	xa_lock(&f->jobs);
+	a = xa_load(&f->jobs, id);
+	if (a && a->state == CVM_ASYNC_REPORTING)
+		__xa_erase(&f->jobs, id);
+	else
+		a = NULL;
+	xa_unlock(&f->jobs);
+	if (a)
+		reap(f, a);
 }
 
 /**
@@ -182,7 +203,7 @@ void cvm_async_discard(struct cvm_file *f, u32 id)
 	wait_event(f->finished, job_finished(f, id));
 	fin = take_report(f, id, &st);
 	if (!IS_ERR_OR_NULL(fin))
-		reap(f, fin);
+		forget(f, id);
 }
 
 /**
@@ -214,10 +235,46 @@ int cvm_ioctl_accept_status(struct cvm_ucmd *ucmd)
 	fin = take_report(f, st->job, st);
 	if (IS_ERR(fin))
 		return PTR_ERR(fin);
-	if (fin)
-		reap(f, fin);
 	ucmd->respond = true;
 	return 0;
+}
+
+/**
+ * cvm_ioctl_accept_status_delivered() - ACCEPT_STATUS's answer reached the
+ *	caller
+ * @ucmd: the call
+ *
+ * A final report is given once: the finished job and its id are freed.
+ */
+void cvm_ioctl_accept_status_delivered(struct cvm_ucmd *ucmd)
+{
+	struct cvm_vtlmem_accept_status *st = ucmd->cmd;
+
+	if (st->state == CVM_VTLMEM_JOB_DONE)
+		forget(ucmd->file, st->job);
+}
+
+/**
+ * cvm_ioctl_accept_status_undeliverable() - ACCEPT_STATUS's answer could
+ *	not be written back
+ * @ucmd: the call
+ *
+ * A final report that did not reach the caller is kept for the next call.
+ */
+void cvm_ioctl_accept_status_undeliverable(struct cvm_ucmd *ucmd)
+{
+	struct cvm_vtlmem_accept_status *st = ucmd->cmd;
+	struct cvm_file *f = ucmd->file;
+	struct cvm_async *a;
+
+	if (st->state != CVM_VTLMEM_JOB_DONE)
+		return;
+	xa_lock(&f->jobs);
+	a = xa_load(&f->jobs, st->job);
+	if (a && a->state == CVM_ASYNC_REPORTING)
+		a->state = CVM_ASYNC_DONE;
+	wake_up_all(&f->finished);
+	xa_unlock(&f->jobs);
 }
 
 /**

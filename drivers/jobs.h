@@ -34,11 +34,16 @@ struct cvm_async_ops {
 	void (*free)(struct cvm_async *a);
 };
 
-/* Where a job is; moves forward only, under the owner's xa_lock. */
+/*
+ * Where a job is, under the owner's xa_lock. It moves forward only, but
+ * for a final report that could not be delivered: REPORTING goes back to
+ * DONE.
+ */
 enum cvm_async_state {
 	CVM_ASYNC_RUNNING,	/* @run has not returned: may be cancelled */
 	CVM_ASYNC_ENDING,	/* @run returned, @finish runs */
 	CVM_ASYNC_DONE,		/* @err is the result; the report may be taken */
+	CVM_ASYNC_REPORTING,	/* the final report is on its way to a caller */
 };
 
 /**
