@@ -370,18 +370,17 @@ struct sleeper {
 };
 
 /*
- * Send SIGALRM to the thread once it sleeps in an ioctl (its
- * /proc/.../syscall starts with the ioctl number), so the signal finds it
- * waiting however long the busy VM kept it from getting there.
+ * Return once the thread @tid sleeps in an ioctl (its /proc/.../syscall
+ * starts with the ioctl number), however long the busy VM kept it from
+ * getting there (a minute at most).
  */
-static void *signal_when_asleep(void *arg)
+static void wait_until_in_ioctl(pid_t tid)
 {
-	struct sleeper *s = arg;
 	char path[64], buf[64];
 	int i, fd;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", s->tid);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
 	for (i = 0; i < 6000; i++) {
 		fd = open(path, O_RDONLY);
 		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
@@ -390,10 +389,18 @@ static void *signal_when_asleep(void *arg)
 		if (n > 0) {
 			buf[n] = '\0';
 			if (strtol(buf, NULL, 10) == SYS_ioctl)
-				break;
+				return;
 		}
 		usleep(10 * 1000);
 	}
+}
+
+/* Send SIGALRM to the thread once it sleeps in an ioctl. */
+static void *signal_when_asleep(void *arg)
+{
+	struct sleeper *s = arg;
+
+	wait_until_in_ioctl(s->tid);
 	pthread_kill(s->thread, SIGALRM);
 	return NULL;
 }
@@ -436,23 +443,8 @@ struct protector {
 static void *protect_when_asleep(void *arg)
 {
 	struct protector *p = arg;
-	char path[64], buf[64];
-	int i, fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", p->s.tid);
-	for (i = 0; i < 6000; i++) {
-		fd = open(path, O_RDONLY);
-		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			if (strtol(buf, NULL, 10) == SYS_ioctl)
-				break;
-		}
-		usleep(10 * 1000);
-	}
+	wait_until_in_ioctl(p->s.tid);
 	mprotect(p->page, SZ_4K, PROT_READ);
 	return NULL;
 }
