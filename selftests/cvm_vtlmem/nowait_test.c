@@ -370,6 +370,22 @@ struct sleeper {
 };
 
 /*
+ * Register [@gpa, @gpa + @len) and start a no-wait ACCEPT of it that the
+ * simulation slows down: 80 us a 4 KiB page, 40 ms a 2 MiB one (the
+ * fixture's teardown restores the cost model).
+ */
+static int start_slow_job(int fd, uint64_t gpa, uint64_t len, uint32_t *job)
+{
+	int ret = cvm_add_range(fd, gpa, len, CVM_VTLMEM_RANGE_PRIVATE, 0);
+
+	if (!ret)
+		ret = cvm_write_file(CVM_PARAMS "sim_page_4k_ns", "80000");
+	if (!ret)
+		ret = cvm_write_file(CVM_PARAMS "sim_page_2m_ns", "40000000");
+	return ret ? ret : accept_nowait(fd, gpa, len, 0, job);
+}
+
+/*
  * Return once the thread @tid sleeps in an ioctl (its /proc/.../syscall
  * starts with the ioctl number), however long the busy VM kept it from
  * getting there (a minute at most).
@@ -417,11 +433,8 @@ TEST_F(nowait, signal_ends_the_wait_not_the_job)
 
 	if (!cvm_isolated())
 		SKIP(return, "nothing to accept without isolation");
-	ASSERT_EQ(0, cvm_add_range(self->fd, gpa, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
 	/* Tens of seconds in all, a fraction of a second per call. */
-	ASSERT_EQ(0, cvm_write_file(CVM_PARAMS "sim_page_4k_ns", "80000"));
-	ASSERT_EQ(0, cvm_write_file(CVM_PARAMS "sim_page_2m_ns", "40000000"));
-	ASSERT_EQ(0, accept_nowait(self->fd, gpa, len, 0, &job));
+	ASSERT_EQ(0, start_slow_job(self->fd, gpa, len, &job));
 	sigemptyset(&sa.sa_mask);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&helper, NULL, signal_when_asleep, &me));
@@ -464,11 +477,8 @@ TEST_F(nowait, undelivered_final_report_is_kept)
 
 	if (!cvm_isolated())
 		SKIP(return, "nothing to accept without isolation");
-	ASSERT_EQ(0, cvm_add_range(self->fd, gpa, len, CVM_VTLMEM_RANGE_PRIVATE, 0));
 	/* About a second in all: the helper finds this thread asleep first. */
-	ASSERT_EQ(0, cvm_write_file(CVM_PARAMS "sim_page_4k_ns", "80000"));
-	ASSERT_EQ(0, cvm_write_file(CVM_PARAMS "sim_page_2m_ns", "40000000"));
-	ASSERT_EQ(0, accept_nowait(self->fd, gpa, len, 0, &job));
+	ASSERT_EQ(0, start_slow_job(self->fd, gpa, len, &job));
 	p.page = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p.page);
 	st = p.page;
