@@ -178,14 +178,15 @@ static void zero_for_host(struct cvm_set_page *p, u64 n)
  * quarantined: no view may map them until a private transition accepts
  * them from scratch. Returns how many were.
  */
-static u64 quarantine_refused(struct cvm_set_page *p, u64 n, u64 nbad, int err, u64 status)
+static u64 quarantine_refused(struct cvm_set_page *p, u64 n, u64 nbad, int err)
 {
 	if (err == -EINTR || !n)
 		return 0;
 	nbad = clamp_t(u64, nbad, 1, n);
 	cvm_pset_set_state(p, nbad, CVM_PS_QUARANTINED);
-	pr_warn_ratelimited("GPA %#llx: platform refused (%d, status %#llx): %llu pages quarantined\n",
-			    p[0].gpn << PAGE_SHIFT, err, status, nbad);
+	/* The refusal itself is logged once per call (cvm_log_platform_error()). */
+	pr_warn_ratelimited("GPA %#llx: %llu pages quarantined, their state unknown (%d)\n",
+			    p[0].gpn << PAGE_SHIFT, nbad, err);
 	return nbad;
 }
 
@@ -196,17 +197,17 @@ static u64 quarantine_refused(struct cvm_set_page *p, u64 n, u64 nbad, int err, 
  * given up: the refused page is quarantined, the ones the call never
  * reached stay what they are, private and unaccepted.
  */
-static void refused_to_share(struct cvm_set_page *p, u64 n, u64 status, int err)
+static void refused_to_share(struct cvm_set_page *p, u64 n, int err)
 {
 	u64 bad = 0;
 
 	if (cvm_platform()->keeps_acceptance) {
 		if (err == -EPROTO)
-			bad = quarantine_refused(p, n, 1, err, status);
+			bad = quarantine_refused(p, n, 1, err);
 		cvm_pset_restore(p + bad, n - bad);
 		return;
 	}
-	quarantine_refused(p, n, 1, err, status);
+	quarantine_refused(p, n, 1, err);
 }
 
 /* Record what a failed unit split on page @p's unit left behind. */
@@ -311,7 +312,7 @@ static void to_shared_held(struct vis_op *op, u64 base, struct cvm_set_page *p, 
 	cvm_plat_result_add(&out->plat, &res);
 	if (err) {
 		fail_at(out, base, k, err, res.status);
-		refused_to_share(p + k, n - k, res.status, err);
+		refused_to_share(p + k, n - k, err);
 	}
 }
 
@@ -416,7 +417,7 @@ static void to_private(struct vis_op *op, u64 base, struct cvm_set_page *p, u64 
 			 * all in an unknown state. A stop is no refusal: the
 			 * pages not reached stay private and unaccepted.
 			 */
-			quarantine_refused(p + i + ok, k - i - ok, k - i - ok, c.err, c.status);
+			quarantine_refused(p + i + ok, k - i - ok, k - i - ok, c.err);
 			return fail_at(out, base, i + ok, c.err, c.status);
 		}
 	}
