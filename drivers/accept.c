@@ -107,11 +107,8 @@ static u64 accept_run(struct cvm_range *r, u64 gpn, u64 npages,
 	out->done += done;
 	cvm_plat_result_add(&out->plat, &res);
 	out->plat.calls += gres.calls;
-	if (err) {
-		out->err = err;
-		out->fail_at = fail;
-		out->status = status;
-	}
+	if (err)
+		cvm_chunk_fail(out, fail, err, status);
 	/* Only a clean "already accepted": nothing else went wrong. */
 	if (already)
 		*already = err == -EPROTO && res.already && fail == gpn + done && !rec;
@@ -149,9 +146,7 @@ static int adopt_accepted(struct cvm_range *r, u64 gpn, const struct cvm_accept_
 	if (!err)
 		err = record_rights(r, gpn, 1, 1, grant);
 	if (err) {
-		out->err = err;
-		out->fail_at = gpn;
-		out->status = res.status;
+		cvm_chunk_fail(out, gpn, err, res.status);
 		return err;
 	}
 	down_write(&r->map_lock);
@@ -238,11 +233,8 @@ static void grant_missing(struct cvm_range *r, u64 gpn, u64 npages, struct cvm_c
 			err = -ENOMEM;
 		cvm_stats_op(CVM_STAT_RIGHTS, &res, 0);
 		out->plat.calls += res.calls;
-		if (err) {
-			out->err = err;
-			out->fail_at = gpn + res.done;
-			out->status = res.status;
-		}
+		if (err)
+			cvm_chunk_fail(out, gpn + res.done, err, res.status);
 		gpn += run;
 	}
 }

@@ -148,6 +148,26 @@ void cvm_log_platform_error(int err, u64 gpa, u64 status)
 }
 
 /**
+ * cvm_chunk_fail() - record where a chunk failed, unless it already has
+ * @out: the chunk
+ * @at: the index the platform did not do (a GPN, or a list position)
+ * @err: a negative errno
+ * @status: the platform's status, 0 if it gave none
+ *
+ * A chunk works in ascending order and stops at its first failure, which
+ * is the one its operation reports; a later failure (putting back what
+ * the first one disturbed) only keeps the chunk failed.
+ */
+void cvm_chunk_fail(struct cvm_chunk *out, u64 at, int err, u64 status)
+{
+	if (out->err)
+		return;
+	out->err = err;
+	out->fail_at = at;
+	out->status = status;
+}
+
+/**
  * cvm_job_add() - fold one chunk's outcome into the job
  * @job: the job
  * @c: the chunk's outcome

@@ -82,6 +82,7 @@ void cvm_engine_exit(void);
 void cvm_job_init(struct cvm_job *job);
 int cvm_engine_run(struct cvm_job *job);
 void cvm_job_add(struct cvm_job *job, const struct cvm_chunk *c);
+void cvm_chunk_fail(struct cvm_chunk *out, u64 at, int err, u64 status);
 void cvm_job_cancel(struct cvm_job *job);
 void cvm_job_failure(const struct cvm_job *job, u64 *gpa, u64 *status);
 void cvm_log_platform_error(int err, u64 gpa, u64 status);

@@ -91,11 +91,8 @@ static void chunk_take(struct cvm_chunk *out, u64 gpn, const struct cvm_plat_res
 	if (count)
 		out->done += res->done;
 	cvm_plat_result_add(&out->plat, res);
-	if (err && !out->err) {
-		out->err = err;
-		out->fail_at = gpn + res->done;
-		out->status = res->status;
-	}
+	if (err)
+		cvm_chunk_fail(out, gpn + res->done, err, res->status);
 }
 
 /*

@@ -75,14 +75,16 @@ static void make_unreachable(struct cvm_set_page *p, u64 n)
 	}
 }
 
-/* Record a failure at request position @base + @k; the lowest one wins. */
+/*
+ * Record a failure at request position @base + @k. A batch's phases do not
+ * go in request order (a refusal near the end, then an accept that fails
+ * before it), so here the lowest failure wins.
+ */
 static void fail_at(struct cvm_chunk *out, u64 base, u64 k, int err, u64 status)
 {
-	if (out->err && out->fail_at <= base + k)
-		return;
-	out->err = err;
-	out->fail_at = base + k;
-	out->status = status;
+	if (out->err && out->fail_at > base + k)
+		out->err = 0;
+	cvm_chunk_fail(out, base + k, err, status);
 }
 
 /*

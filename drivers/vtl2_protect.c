@@ -157,11 +157,8 @@ static void vtl2_piece(u64 first, u64 end, const bool *stop, struct cvm_chunk *o
 		vtl2_remember(first, first + res.done);
 	out->done += res.done;
 	cvm_plat_result_add(&out->plat, &res);
-	if (err) {
-		out->err = err;
-		out->status = res.status;
-		out->fail_at = first + res.done;
-	}
+	if (err)
+		cvm_chunk_fail(out, first + res.done, err, res.status);
 }
 
 static void vtl2_chunk(struct cvm_job *job, u64 gpn, u64 npages, struct cvm_chunk *out)
