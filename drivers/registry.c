@@ -441,6 +441,15 @@ static void range_free(struct cvm_range *r)
 		cvm_pages_destroy(r);
 	if (r->kva)
 		cvm_unmap_encrypted(r->kva);
+	/*
+	 * Out of RCU mode first, as exit_mmap() does with a VMA tree: nothing
+	 * reads an idle range's records. Destroyed in RCU mode, a tree whose
+	 * root is a full node right above its leaves has the root's last slot
+	 * overwritten (lib/maple_tree.c, 6.12 to 7.3: mt_destroy_walk()
+	 * clears the root's metadata after mte_dead_leaves() has untyped that
+	 * slot), and the RCU callback frees a node it does not own.
+	 */
+	mt_clear_in_rcu(&r->rights);
 	mtree_destroy(&r->rights);
 	kvfree(r->claimed);
 	kvfree(r->held);
