@@ -42,11 +42,12 @@ static void sim_spend(u64 ns)
  * @op: its kind
  * @reps: rep elements (pages) it completed
  * @failed: it returned a failure status
+ * @mismatch: that status was a page-size mismatch
  * @ns: cost of the pages it processed, on top of sim_call_ns
  *
  * Context: no lock held (the cost is busy-waited).
  */
-void sim_account(enum cvm_sim_op op, u32 reps, bool failed, u64 ns)
+void sim_account(enum cvm_sim_op op, u32 reps, bool failed, bool mismatch, u64 ns)
 {
 	struct sim_pcpu __percpu *pc = sim_hv.pcpu;
 
@@ -55,6 +56,8 @@ void sim_account(enum cvm_sim_op op, u32 reps, bool failed, u64 ns)
 	this_cpu_add(pc->op[op].reps, reps);
 	if (failed)
 		this_cpu_inc(pc->op[op].failures);
+	if (mismatch)
+		this_cpu_inc(pc->op[op].mismatches);
 	sim_spend(ns + READ_ONCE(sim_call_ns));
 }
 
@@ -105,5 +108,6 @@ void cvm_sim_count(enum cvm_sim_op op, struct cvm_sim_count *out)
 		out->calls += c->calls;
 		out->reps += c->reps;
 		out->failures += c->failures;
+		out->mismatches += c->mismatches;
 	}
 }

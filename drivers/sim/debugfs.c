@@ -70,8 +70,8 @@ static int sim_counters_show(struct seq_file *m, void *unused)
 
 	for (op = 0; op < SIM_OP_NR; op++) {
 		cvm_sim_count(op, &c);
-		seq_printf(m, "%s calls=%llu reps=%llu failures=%llu\n",
-			   sim_op_names[op], c.calls, c.reps, c.failures);
+		seq_printf(m, "%s calls=%llu reps=%llu failures=%llu mismatches=%llu\n",
+			   sim_op_names[op], c.calls, c.reps, c.failures, c.mismatches);
 	}
 	for_each_possible_cpu(cpu)
 		seq_printf(m, "cpu%d calls=%llu\n", cpu, per_cpu_ptr(sim_hv.pcpu, cpu)->calls);

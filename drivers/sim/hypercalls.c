@@ -376,6 +376,6 @@ u64 sim_hypercall(u64 control, void *input, void *output)
 	if (!st)
 		st = sim_hc_run(&hc, fire ? &nth : NULL);
 	sim_account(hc.desc ? hc.desc->op : SIM_OP_HV_OTHER, hc.reps,
-		    st != HV_STATUS_SUCCESS && st != HV_STATUS_TIME_OUT, hc.ns);
+		    st != HV_STATUS_SUCCESS && st != HV_STATUS_TIME_OUT, false, hc.ns);
 	return FIELD_PREP(HV_RES_STATUS, st) | FIELD_PREP(HV_RES_REPS_DONE, hc.done);
 }

@@ -207,7 +207,7 @@ int sim_pvalidate(u64 gpa, void *va, bool huge, bool validate, bool *no_update)
 		st = sim_apply(&op);
 	*no_update = op.no_update;
 	sim_account(huge ? SIM_OP_PVALIDATE_2M : SIM_OP_PVALIDATE_4K, !st, st,
-		    st ? 0 : sim_page_ns(op.level));
+		    st == SNP_RET_FAIL_SIZEMISMATCH, st ? 0 : sim_page_ns(op.level));
 	return st;
 }
 
@@ -268,7 +268,8 @@ int sim_rmpadjust(u64 gpa, void *va, bool huge, u64 attrs)
 			st = sim_apply(&op);
 		}
 	}
-	sim_account(SIM_OP_RMPADJUST, !st, st, st ? 0 : sim_page_ns(op.level));
+	sim_account(SIM_OP_RMPADJUST, !st, st, st == SNP_RET_FAIL_SIZEMISMATCH,
+		    st ? 0 : sim_page_ns(op.level));
 	return st;
 }
 
@@ -404,6 +405,7 @@ u64 sim_tdcall(u64 leaf, u64 rcx, u64 rdx, u64 r8)
 		else
 			st = sim_apply(&op);
 	}
-	sim_account(kind, !st, st, st ? 0 : sim_page_ns(op.level));
+	sim_account(kind, !st, st, (st & ~0xffULL) == TDX_PAGE_SIZE_MISMATCH,
+		    st ? 0 : sim_page_ns(op.level));
 	return st;
 }

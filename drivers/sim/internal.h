@@ -289,7 +289,7 @@ bool sim_alias_decrypted(unsigned long addr, u64 len);
 void sim_aliases_clear(void);
 
 /* counters.c: the cost model and the counters */
-void sim_account(enum cvm_sim_op op, u32 reps, bool failed, u64 ns);
+void sim_account(enum cvm_sim_op op, u32 reps, bool failed, bool mismatch, u64 ns);
 u64 sim_page_ns(unsigned int level);
 void sim_counters_reset(void);
 

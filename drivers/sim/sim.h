@@ -70,11 +70,15 @@ enum cvm_sim_op {
  * @calls: hypercalls or instructions issued
  * @reps: rep elements (pages) completed
  * @failures: calls that returned a failure status
+ * @mismatches: those of @failures that were a page-size mismatch (SNP
+ *	FAIL_SIZEMISMATCH, TDX PAGE_SIZE_MISMATCH), the answer a guest meets
+ *	by retrying at the smaller size
  */
 struct cvm_sim_count {
 	u64 calls;
 	u64 reps;
 	u64 failures;
+	u64 mismatches;
 };
 
 bool cvm_sim_is_ram(u64 gpa, u64 len);

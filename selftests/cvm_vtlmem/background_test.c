@@ -161,23 +161,6 @@ TEST_F(background, only_the_units_asked_for)
 	EXPECT_EQ(n, i);
 }
 
-/* Failed calls of every kind, from sim/counters; -1 if unreadable. */
-static long long sim_failures(void)
-{
-	char line[256], name[64];
-	long long calls, reps, fails, sum = -1;
-	FILE *f = fopen(CVM_DEBUGFS "/sim/counters", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s calls=%lld reps=%lld failures=%lld",
-			   name, &calls, &reps, &fails) == 4)
-			sum = (sum < 0 ? 0 : sum) + fails;
-	fclose(f);
-	return sum;
-}
-
 struct toucher {
 	uint8_t *p;
 	uint64_t len;
@@ -219,7 +202,7 @@ TEST_F(background, races_faults_without_accepting_twice)
 	ASSERT_EQ(0, cvm_check_consistent(self->fd, self->base, n, &priv));
 	EXPECT_EQ(n, priv);
 	/* And the hypervisor refused nothing. */
-	failures = sim_failures();
+	failures = cvm_sim_failures(NULL);
 	EXPECT_EQ(0, failures);
 	munmap(t.p, len);
 }

@@ -124,6 +124,37 @@ static inline long long cvm_sim_calls(const char *op)
 	return cvm_kv_file(CVM_DEBUGFS "/sim/counters", op, 0);
 }
 
+/*
+ * Calls the simulated platform refused since the last reset, of every
+ * kind, or -1 if unreadable; the kinds that failed are printed. Those
+ * that were a page-size mismatch, which a module answers by retrying at
+ * the smaller size, are counted in *@mismatches too (if not NULL).
+ */
+static inline long long cvm_sim_failures(long long *mismatches)
+{
+	char line[256], name[64];
+	long long calls, reps, fails, mism, sum = -1;
+	FILE *f = fopen(CVM_DEBUGFS "/sim/counters", "r");
+
+	if (mismatches)
+		*mismatches = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s calls=%lld reps=%lld failures=%lld mismatches=%lld",
+			   name, &calls, &reps, &fails, &mism) != 5)
+			continue;	/* the per-CPU lines */
+		sum = (sum < 0 ? 0 : sum) + fails;
+		if (mismatches)
+			*mismatches += mism;
+		if (fails)
+			fprintf(stderr, "# sim: %s refused %lld of %lld calls (%lld size mismatches)\n",
+				name, fails, calls, mism);
+	}
+	fclose(f);
+	return sum;
+}
+
 
 /* The isolation type is not "none": there is something to accept. */
 static inline int cvm_isolated(void)

@@ -134,13 +134,14 @@ boot_lane() {
 run_lane() { # run_lane LANE ISOLATIONS CANARY(0|1) [SMP] -> parse-log output
 	local lane=$1 isos=$2 canary=$3 smp=${4:-2} dir="$build/$1"
 	local suite=$tests tag="" t
-	# The failure sweep and the fuzzer exercise logic no kernel version
-	# changes: they run on 6.12 and on the debug kernel (KASAN, lockdep),
-	# not again on 6.1 and stable, unless CVM_SUITES names them (time).
+	# The failure sweep, the fuzzer and the concurrency storm exercise
+	# logic no kernel version changes: they run on 6.12 and on the debug
+	# kernel (KASAN, lockdep), not again on 6.1 and stable, unless
+	# CVM_SUITES names them (time).
 	if [ -z "$suites" ] && { [ "$lane" = 6.1 ] || [ "$lane" = stable ]; }; then
 		suite=""
 		for t in $tests; do
-			case $(basename "$t") in sweep_test | fuzz_test) ;; *) suite="$suite $t" ;; esac
+			case $(basename "$t") in sweep_test | fuzz_test | storm_test) ;; *) suite="$suite $t" ;; esac
 		done
 	fi
 	cat >"$dir/vm.conf" <<CONF
