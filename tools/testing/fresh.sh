@@ -24,24 +24,17 @@ top=$(readlink -f "$here/../..")
 build=${CVM_BUILD_DIR:-$top/build}
 dir="$build/fresh"
 
-key=$(echo "bookworm minbase $MIRROR" | sha256sum | cut -c1-12)
-base="$CACHE/bookworm-$key"
-if [ ! -e "$base/.complete" ]; then
-	log "making a pristine minimal Debian 12 root in $base (about a minute)"
-	rm -rf "$base"
-	mkdir -p "$base"
-	debootstrap --variant=minbase bookworm "$base/root" "$MIRROR" \
-		>"$base/debootstrap.log" 2>&1 || die "debootstrap bookworm failed, see $base/debootstrap.log"
-	# What the Debian 12 installer writes: the release, its updates and
-	# the security archive (where Debian 12's 6.12 kernels are).
-	cat >"$base/root/etc/apt/sources.list" <<EOF
+# What the Debian 12 installer writes: the release, its updates and the
+# security archive (where Debian 12's 6.12 kernels are); no .deb left.
+installed_like() {
+	cat >"$1/etc/apt/sources.list" <<EOF
 deb $MIRROR bookworm main
 deb $MIRROR bookworm-updates main
 deb ${MIRROR%/debian}/debian-security bookworm-security main
 EOF
-	rm -rf "$base/root/var/cache/apt/archives"/*.deb
-	touch "$base/.complete"
-fi
+	rm -rf "$1/var/cache/apt/archives"/*.deb
+}
+base=$(cached_root bookworm "" installed_like)
 
 rm -rf "$dir"
 mkdir -p "$dir/scratch/upper/root" "$CACHE/fresh-apt-archives/partial" "$CACHE/debs"

@@ -23,6 +23,28 @@ HOST_PACKAGES="make gcc libc6-dev qemu-system-x86 busybox-static sparse flex bis
 # The Debian mirror for everything the rig downloads outside apt's own lists.
 MIRROR=${CVM_MIRROR:-http://deb.debian.org/debian}
 
+# cached_root SUITE INCLUDE [SETUP]: a minimal Debian SUITE root
+# (debootstrap --variant=minbase) with the packages INCLUDE (comma
+# separated, may be empty), made once and kept in the cache under a key of
+# what went into it; SETUP, a function, finishes a new root (it gets the
+# root's path). Prints the directory holding root/ and debootstrap.log.
+cached_root() {
+	local suite=$1 include=$2 setup=${3:-} key dir
+	key=$(echo "$suite minbase${include:+ $include} $MIRROR" | sha256sum | cut -c1-12)
+	dir="$CACHE/$suite-$key"
+	if [ ! -e "$dir/.complete" ]; then
+		log "making a minimal Debian $suite root in $dir (about a minute)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		debootstrap --variant=minbase ${include:+--include="$include"} "$suite" \
+			"$dir/root" "$MIRROR" >"$dir/debootstrap.log" 2>&1 ||
+			die "debootstrap $suite failed, see $dir/debootstrap.log"
+		[ -z "$setup" ] || "$setup" "$dir/root"
+		touch "$dir/.complete"
+	fi
+	echo "$dir"
+}
+
 ensure_host_packages() {
 	local missing="" p
 	for p in $HOST_PACKAGES; do

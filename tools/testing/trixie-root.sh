@@ -11,16 +11,6 @@ here=$(dirname "$(readlink -f "$0")")
 . "$here/lib.sh"
 
 gcc=${1:-gcc-14}
-include="$gcc,make,libelf-dev,bc,flex,bison,libssl-dev,cpio,kmod,dwarves,sparse,python3"
-key=$(echo "trixie minbase $include $MIRROR" | sha256sum | cut -c1-12)
-dir="$CACHE/trixie-$key"
-if [ ! -e "$dir/.complete" ]; then
-	log "making a Debian 13 build root with $gcc in $dir (about a minute)"
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	debootstrap --variant=minbase --include="$include" trixie "$dir/root" "$MIRROR" \
-		>"$dir/debootstrap.log" 2>&1 ||
-		die "debootstrap trixie failed, see $dir/debootstrap.log"
-	touch "$dir/.complete"
-fi
+dir=$(cached_root trixie \
+	"$gcc,make,libelf-dev,bc,flex,bison,libssl-dev,cpio,kmod,dwarves,sparse,python3")
 echo "ROOT=$dir/root"
