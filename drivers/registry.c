@@ -181,6 +181,9 @@ int cvm_set_page_rights(struct cvm_range *r, u64 gpn, u64 npages, u8 vtl, u32 ri
 		/*
 		 * The extent holding gpn, read and split under the tree's lock:
 		 * chunks of one operation update neighbouring extents at once.
+		 * Never a store across extents: in RCU mode that frees the
+		 * subtrees it replaces through the walk design.rst describes
+		 * under "Kernel defects worked around".
 		 */
 		mas_lock(&mas);
 		old = xa_to_value(mas_walk(&mas));

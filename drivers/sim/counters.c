@@ -93,7 +93,7 @@ void sim_counters_reset(void)
 /**
  * cvm_sim_count() - totals of one operation kind over all CPUs
  * @op: the operation kind
- * @out: where to store calls, reps and failures
+ * @out: where to store calls, reps, failures and mismatches
  */
 void cvm_sim_count(enum cvm_sim_op op, struct cvm_sim_count *out)
 {

@@ -405,7 +405,7 @@ u64 sim_tdcall(u64 leaf, u64 rcx, u64 rdx, u64 r8)
 		else
 			st = sim_apply(&op);
 	}
-	sim_account(kind, !st, st, (st & ~0xffULL) == TDX_PAGE_SIZE_MISMATCH,
+	sim_account(kind, !st, st, (st & TDX_STATUS_MASK) == TDX_PAGE_SIZE_MISMATCH,
 		    st ? 0 : sim_page_ns(op.level));
 	return st;
 }

@@ -143,8 +143,8 @@ int do_add(u64 gpa, u64 len, __u32 kind, __u32 flags, int node, const char *what
 
 /*
  * stats.c: debugfs stats ("key value") and sim/counters ("name calls=N
- * reps=N failures=N"), read whole so that boot can show what each step
- * cost.
+ * reps=N failures=N mismatches=N"), read whole so that boot can show what
+ * each step cost.
  */
 
 #define MAX_KV	96

@@ -76,7 +76,8 @@ int cvm_write_file_at(const char *path, const char *text, int *open_failed);
 
 /*
  * A counter file: "name value" lines (stats) or "name calls=N reps=N
- * failures=N" lines (sim/counters; reps and failures may be missing).
+ * failures=N mismatches=N" lines (sim/counters; all but calls may be
+ * missing; mismatches is not read).
  */
 struct cvm_kv {
 	char name[48];

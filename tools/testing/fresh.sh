@@ -27,7 +27,7 @@ dir="$build/fresh"
 # What the Debian 12 installer writes: the release, its updates and the
 # security archive (where Debian 12's 6.12 kernels are); no .deb left.
 installed_like() {
-	cat >"$1/etc/apt/sources.list" <<EOF
+	cat >"$1/etc/apt/sources.list" <<EOF || return
 deb $MIRROR bookworm main
 deb $MIRROR bookworm-updates main
 deb ${MIRROR%/debian}/debian-security bookworm-security main

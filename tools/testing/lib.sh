@@ -32,15 +32,15 @@ cached_root() {
 	local suite=$1 include=$2 setup=${3:-} key dir
 	key=$(echo "$suite minbase${include:+ $include} $MIRROR" | sha256sum | cut -c1-12)
 	dir="$CACHE/$suite-$key"
+	# In $(...) set -e is off: every step says itself when it fails.
 	if [ ! -e "$dir/.complete" ]; then
 		log "making a minimal Debian $suite root in $dir (about a minute)"
-		rm -rf "$dir"
-		mkdir -p "$dir"
+		rm -rf "$dir" && mkdir -p "$dir" || die "cannot make $dir"
 		debootstrap --variant=minbase ${include:+--include="$include"} "$suite" \
 			"$dir/root" "$MIRROR" >"$dir/debootstrap.log" 2>&1 ||
 			die "debootstrap $suite failed, see $dir/debootstrap.log"
-		[ -z "$setup" ] || "$setup" "$dir/root"
-		touch "$dir/.complete"
+		[ -z "$setup" ] || "$setup" "$dir/root" || die "finishing the $suite root failed"
+		touch "$dir/.complete" || die "cannot write $dir/.complete"
 	fi
 	echo "$dir"
 }
