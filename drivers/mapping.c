@@ -161,19 +161,20 @@ static vm_fault_t cvm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct cvm_range *r = vma->vm_private_data;
+	struct rw_semaphore *slot = cvm_pmd_slot(vmf);
 	u64 gpn = cvm_pgoff_gpn(vmf->pgoff);
 	vm_fault_t ret;
 
 	ret = cvm_view_lock(r, gpn, 1, gpn, cvm_pgoff_shared(vmf->pgoff));
 	if (ret)
 		return ret;
-	down_read(cvm_pmd_slot(vmf));
+	down_read(slot);
 	/* A racing 2 MiB fault mapped the unit already: retry the access. */
 	if (pmd_leaf(READ_ONCE(*vmf->pmd)))
 		ret = VM_FAULT_NOPAGE;
 	else
 		ret = cvm_insert_page(vmf, r, gpn, cvm_pgoff_shared(vmf->pgoff));
-	up_read(cvm_pmd_slot(vmf));
+	up_read(slot);
 	up_read(&r->map_lock);
 
 	if (ret == VM_FAULT_NOPAGE)

@@ -442,21 +442,31 @@ TEST_F(view, struct_pages_mapping_works_with_process_vm_readv)
 		TH_LOG("errno, or 200 short read, 201 wrong data");
 }
 
-TEST_F(view, pfn_mapping_refuses_process_vm_readv_with_efault)
+/*
+ * Pages 5 and 6 of the 2 MiB range at @gpa, mapped at @view (0 or
+ * SHARED_VIEW) and filled: process_vm_readv() of them fails with a clean
+ * EFAULT, not a crash, and leaves the mapping unharmed.
+ */
+static void expect_peer_efault(struct __test_metadata *_metadata, int fd, uint64_t gpa,
+			       uint64_t view, uint64_t seed)
 {
-	uint64_t gpa = self->base + 14 * SZ_2M, seed = 0x5eed0005;
-	uint8_t *m;
+	uint8_t *m = cvm_map(fd, (gpa + PAGES(5)) | view, PAGES(2), MAP_SHARED);
 
-	ASSERT_EQ(0, cvm_add_accepted(self->fd, gpa, SZ_2M, 0));
-	m = cvm_map(self->fd, gpa + PAGES(5), PAGES(2), MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, m);
 	fill_pattern(m, PAGES(2), gpa + PAGES(5), seed);
-	/* No struct pages, nothing to pin: a clean EFAULT, not a crash. */
 	EXPECT_EQ(EFAULT, peer_read(m, PAGES(2), gpa + PAGES(5), seed));
-	/* The mapping itself is unharmed. */
 	EXPECT_EQ(-1, check_pattern(m, PAGES(2), gpa + PAGES(5), seed));
 	EXPECT_EQ(0, munmap(m, PAGES(2)));
-	EXPECT_EQ(0, cvm_remove_range(self->fd, gpa));
+	EXPECT_EQ(0, cvm_remove_range(fd, gpa));
+}
+
+/* No struct pages: nothing to pin. */
+TEST_F(view, pfn_mapping_refuses_process_vm_readv_with_efault)
+{
+	uint64_t gpa = self->base + 14 * SZ_2M;
+
+	ASSERT_EQ(0, cvm_add_accepted(self->fd, gpa, SZ_2M, 0));
+	expect_peer_efault(_metadata, self->fd, gpa, 0, 0x5eed0005);
 }
 
 /*
@@ -466,25 +476,17 @@ TEST_F(view, pfn_mapping_refuses_process_vm_readv_with_efault)
  */
 TEST_F(view, struct_pages_shared_view_refuses_process_vm_readv)
 {
-	uint64_t gpa = self->base + 18 * SZ_2M, seed = 0x5eed0007;
+	uint64_t gpa = self->base + 18 * SZ_2M;
 	struct cvm_vtlmem_visibility v = {
 		.size = sizeof(v), .visibility = CVM_VTLMEM_VISIBILITY_SHARED,
 		.gpa = gpa + PAGES(5), .length = PAGES(2),
 	};
-	uint8_t *m;
 
 	if (!self->isolated)
 		SKIP(return, "no shared pages without isolation");
 	ASSERT_EQ(0, cvm_add_accepted(self->fd, gpa, SZ_2M, CVM_VTLMEM_RANGE_STRUCT_PAGES));
 	ASSERT_EQ(0, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_SET_VISIBILITY, &v));
-	m = cvm_map(self->fd, (gpa + PAGES(5)) | SHARED_VIEW, PAGES(2), MAP_SHARED);
-	ASSERT_NE(MAP_FAILED, m);
-	fill_pattern(m, PAGES(2), gpa + PAGES(5), seed);
-	EXPECT_EQ(EFAULT, peer_read(m, PAGES(2), gpa + PAGES(5), seed));
-	/* The mapping itself is unharmed. */
-	EXPECT_EQ(-1, check_pattern(m, PAGES(2), gpa + PAGES(5), seed));
-	EXPECT_EQ(0, munmap(m, PAGES(2)));
-	EXPECT_EQ(0, cvm_remove_range(self->fd, gpa));
+	expect_peer_efault(_metadata, self->fd, gpa, SHARED_VIEW, 0x5eed0007);
 }
 
 TEST_F(view, remove_while_mapped_is_ebusy_even_after_close)
