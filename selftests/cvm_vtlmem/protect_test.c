@@ -43,20 +43,6 @@ static const char *rights_op(void)
 	}
 }
 
-static int protect(int fd, uint64_t gpa, uint64_t len, uint32_t vtl, uint32_t rights,
-		   struct cvm_vtlmem_protect *out)
-{
-	struct cvm_vtlmem_protect p = {
-		.size = sizeof(p), .gpa = gpa, .length = len,
-		.target_vtl = vtl, .rights = rights,
-	};
-	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_PROTECT, &p);
-
-	if (out)
-		*out = p;
-	return ret;
-}
-
 static int protect_vtl2(int fd, uint64_t gpa, uint64_t len, struct cvm_vtlmem_protect_vtl2 *out)
 {
 	struct cvm_vtlmem_protect_vtl2 p = { .size = sizeof(p), .gpa = gpa, .length = len };
@@ -184,21 +170,21 @@ TEST_F(protect, rights_recorded_page_for_page)
 	struct cvm_vtlmem_protect out;
 
 	ASSERT_EQ(0, add_ready(self->fd, self->base, len));
-	ASSERT_EQ(0, protect(self->fd, self->base + SZ_2M, 4 << 20, 0,
-			     CVM_VTLMEM_RIGHT_READ, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + SZ_2M, 4 << 20, 0,
+				 CVM_VTLMEM_RIGHT_READ, &out));
 	EXPECT_EQ(NPAGES(4 << 20), out.done);
 	EXPECT_EQ(0, out.fail_gpa);
 	EXPECT_EQ(0, out.fail_status);
 	EXPECT_EQ(0, check_rights(self->fd, self->base, n, &vtl0, &vtl1_none));
 	if (one_mask()) {
 		/* VTL1's own mask is VTL1's: VTL2 sets only its own. */
-		EXPECT_EQ(-EOPNOTSUPP, protect(self->fd, self->base, SZ_2M, 1, 0, &out));
+		EXPECT_EQ(-EOPNOTSUPP, cvm_protect(self->fd, self->base, SZ_2M, 1, 0, &out));
 		EXPECT_EQ(0, check_rights(self->fd, self->base, n, &vtl0, &vtl1_none));
 		return;
 	}
 	/* VTL1 changes alone; VTL0 keeps what it has. */
-	ASSERT_EQ(0, protect(self->fd, self->base + (4 << 20), SZ_2M, 1,
-			     CVM_VTLMEM_RIGHT_READ | CVM_VTLMEM_RIGHT_WRITE, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + (4 << 20), SZ_2M, 1,
+				 CVM_VTLMEM_RIGHT_READ | CVM_VTLMEM_RIGHT_WRITE, &out));
 	EXPECT_EQ(NPAGES(SZ_2M), out.done);
 	EXPECT_EQ(0, check_rights(self->fd, self->base, n, &vtl0, &vtl1));
 }
@@ -212,7 +198,7 @@ TEST_F(protect, calls_at_abi_minimum)
 	ASSERT_EQ(0, add_ready(self->fd, self->base, len));
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
 	ASSERT_EQ(0, cvm_stats_reset());
-	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, e.inside, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base, len, 0, e.inside, &out));
 	EXPECT_EQ(n, out.done);
 	EXPECT_EQ(0, check_rights(self->fd, self->base, n, &e, &vtl1_none));
 	/* 510 GPNs a hypercall; one instruction per 2 MiB unit elsewhere. */
@@ -222,7 +208,7 @@ TEST_F(protect, calls_at_abi_minimum)
 		return;
 	/* Hypercall platforms: any span, however aligned, at ceil(n / 510). */
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
-	ASSERT_EQ(0, protect(self->fd, self->base + 3 * SZ_4K, odd * SZ_4K, 0, 0, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + 3 * SZ_4K, odd * SZ_4K, 0, 0, &out));
 	EXPECT_EQ(odd, out.done);
 	EXPECT_EQ((odd + 509) / 510, cvm_sim_calls("hv_protect"));
 }
@@ -239,11 +225,12 @@ TEST_F(protect, rights_already_held_cost_no_call)
 	ASSERT_EQ(0, cvm_query(self->fd, self->base, 1, &q));
 	have = q_rights(q, 0);
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
-	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, have, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base, len, 0, have, &out));
 	EXPECT_EQ(n, out.done);
 	EXPECT_EQ(0, cvm_sim_calls(rights_op()));
 	/* A change still costs what it costs. */
-	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, have ^ CVM_VTLMEM_RIGHT_WRITE, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base, len, 0, have ^ CVM_VTLMEM_RIGHT_WRITE,
+				 &out));
 	EXPECT_EQ(n, out.done);
 	EXPECT_LT(0, cvm_sim_calls(rights_op()));
 }
@@ -259,14 +246,14 @@ TEST_F(protect, unaligned_edges_at_4k)
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
 	if (whole_pages_only()) {
 		/* The head's first page lies inside a page accepted at 2 MiB. */
-		EXPECT_EQ(-EIO, protect(self->fd, self->base + from * SZ_4K,
-					(to - from) * SZ_4K, 0, e.inside, &out));
+		EXPECT_EQ(-EIO, cvm_protect(self->fd, self->base + from * SZ_4K,
+					    (to - from) * SZ_4K, 0, e.inside, &out));
 		EXPECT_EQ(self->base + from * SZ_4K, out.fail_gpa);
 		EXPECT_EQ(0xC0000B0B00000000ULL, out.fail_status);	/* PAGE_SIZE_MISMATCH */
 		return;
 	}
-	ASSERT_EQ(0, protect(self->fd, self->base + from * SZ_4K, (to - from) * SZ_4K, 0,
-			     e.inside, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + from * SZ_4K, (to - from) * SZ_4K, 0,
+				 e.inside, &out));
 	EXPECT_EQ(to - from, out.done);
 	/* Only the span changed, on every platform. */
 	EXPECT_EQ(0, check_rights(self->fd, self->base, n, &e, &vtl1_none));
@@ -301,25 +288,27 @@ TEST_F(protect, one_page_of_a_large_page)
 
 	ASSERT_EQ(0, add_ready(self->fd, self->base, len));
 	if (one_mask()) {
-		EXPECT_EQ(-EOPNOTSUPP, protect(self->fd, self->base + SZ_2M, SZ_2M, 1, 0, &out));
+		EXPECT_EQ(-EOPNOTSUPP, cvm_protect(self->fd, self->base + SZ_2M, SZ_2M, 1, 0,
+						   &out));
 		free(q);
 		free(s);
 		return;
 	}
 	if (whole_pages_only()) {
-		EXPECT_EQ(-EIO, protect(self->fd, self->base + page * SZ_4K, SZ_4K, 0, 0, &out));
+		EXPECT_EQ(-EIO, cvm_protect(self->fd, self->base + page * SZ_4K, SZ_4K, 0, 0,
+					    &out));
 		EXPECT_EQ(0, out.done);
 		free(q);
 		free(s);
 		return;
 	}
 	/* Both VTLs have rights on the second unit: both must survive. */
-	ASSERT_EQ(0, protect(self->fd, self->base + SZ_2M, SZ_2M, 1, e1.inside, &out));
-	ASSERT_EQ(0, protect(self->fd, self->base + page * SZ_4K, SZ_4K, 0, e0.inside, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + SZ_2M, SZ_2M, 1, e1.inside, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + page * SZ_4K, SZ_4K, 0, e0.inside, &out));
 	EXPECT_EQ(1, out.done);
 	EXPECT_EQ(0, check_rights(self->fd, self->base, n, &e0, &e1));
 	/* VTL1 loses the page; everything else stays. */
-	ASSERT_EQ(0, protect(self->fd, self->base + page * SZ_4K, SZ_4K, 1, 0, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + page * SZ_4K, SZ_4K, 1, 0, &out));
 	EXPECT_EQ(1, out.done);
 	ASSERT_EQ(0, cvm_query(self->fd, self->base, n, q));
 	ASSERT_EQ(0, cvm_sim_state(self->base, n, s));
@@ -356,8 +345,8 @@ TEST_F(protect, failed_unit_split_is_recorded_exactly)
 	/* Calls: RMPADJUST 4K (SIZEMISMATCH), rescind 2M, then one PVALIDATE a page. */
 	snprintf(cmd, sizeof(cmd), "fail nth=%llu status=1", (unsigned long long)(3 + bad));
 	ASSERT_EQ(0, cvm_sim_inject(cmd));
-	EXPECT_EQ(-EIO, protect(self->fd, self->base + page * SZ_4K, SZ_4K, 0,
-				CVM_VTLMEM_RIGHT_READ, &out));
+	EXPECT_EQ(-EIO, cvm_protect(self->fd, self->base + page * SZ_4K, SZ_4K, 0,
+				    CVM_VTLMEM_RIGHT_READ, &out));
 	EXPECT_EQ(0, cvm_check_consistent(self->fd, self->base, NPAGES(4 << 20), &priv));
 	EXPECT_EQ(NPAGES(4 << 20) - (512 - bad), priv);
 	EXPECT_EQ(CVM_VTLMEM_PAGE_QUARANTINED, cvm_page_state(self->fd, unit + bad * SZ_4K));
@@ -396,17 +385,17 @@ TEST_F(protect, bad_requests_change_nothing)
 	EXPECT_EQ(-EINVAL, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_PROTECT, &p));
 	big.p.size = sizeof(big);
 	EXPECT_EQ(-E2BIG, cvm_ioctl(self->fd, CVM_VTLMEM_IOC_PROTECT, &big));
-	EXPECT_EQ(-EINVAL, protect(self->fd, self->base + 1, SZ_4K, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, protect(self->fd, self->base, SZ_4K + 1, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, protect(self->fd, self->base, 0, 0, 0, NULL));
-	EXPECT_EQ(-EOVERFLOW, protect(self->fd, ~0ULL & ~0xfffULL, 2 * SZ_4K, 0, 0, NULL));
-	EXPECT_EQ(-ENOENT, protect(self->fd, self->base + len, SZ_4K, 0, 0, NULL));
-	EXPECT_EQ(-ENOENT, protect(self->fd, self->base, len + SZ_4K, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_protect(self->fd, self->base + 1, SZ_4K, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_protect(self->fd, self->base, SZ_4K + 1, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_protect(self->fd, self->base, 0, 0, 0, NULL));
+	EXPECT_EQ(-EOVERFLOW, cvm_protect(self->fd, ~0ULL & ~0xfffULL, 2 * SZ_4K, 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, cvm_protect(self->fd, self->base + len, SZ_4K, 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, cvm_protect(self->fd, self->base, len + SZ_4K, 0, 0, NULL));
 	/* Only a VTL lower than VTL2, only rights the TLFS defines. */
-	EXPECT_EQ(-EINVAL, protect(self->fd, self->base, SZ_4K, 2, 0, NULL));
-	EXPECT_EQ(-EINVAL, protect(self->fd, self->base, SZ_4K, 0x100, 0, NULL));
-	EXPECT_EQ(-EINVAL, protect(self->fd, self->base, SZ_4K, 0, 0x10, NULL));
-	EXPECT_EQ(-EINVAL, protect(self->fd, self->base, SZ_4K, 0, ~0U, NULL));
+	EXPECT_EQ(-EINVAL, cvm_protect(self->fd, self->base, SZ_4K, 2, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_protect(self->fd, self->base, SZ_4K, 0x100, 0, NULL));
+	EXPECT_EQ(-EINVAL, cvm_protect(self->fd, self->base, SZ_4K, 0, 0x10, NULL));
+	EXPECT_EQ(-EINVAL, cvm_protect(self->fd, self->base, SZ_4K, 0, ~0U, NULL));
 	ASSERT_EQ(0, snapshot(self->fd, self->base, n, after));
 	EXPECT_EQ(0, memcmp(before, after, 4 * n));
 	EXPECT_EQ(0, cvm_sim_calls(rights_op()));
@@ -427,7 +416,7 @@ TEST_F(protect, unaccepted_page_refused_exactly)
 				CVM_VTLMEM_ACCEPT_GRANT_VTL0, NULL));
 	ASSERT_EQ(0, cvm_write_file(COUNTERS, "0"));
 	ASSERT_EQ(0, snapshot(self->fd, self->base, n, before));
-	EXPECT_EQ(-EPERM, protect(self->fd, self->base, len, 0, 0, &out));
+	EXPECT_EQ(-EPERM, cvm_protect(self->fd, self->base, len, 0, 0, &out));
 	EXPECT_EQ(0, out.done);
 	EXPECT_EQ(self->base + SZ_2M + 7 * SZ_4K, out.fail_gpa);
 	EXPECT_EQ(0, out.fail_status);
@@ -435,7 +424,7 @@ TEST_F(protect, unaccepted_page_refused_exactly)
 	EXPECT_EQ(0, memcmp(before, after, 4 * n));
 	EXPECT_EQ(0, cvm_sim_calls(rights_op()));
 	/* The accepted part alone is fine. */
-	EXPECT_EQ(0, protect(self->fd, self->base, SZ_2M + 7 * SZ_4K, 0, 0, &out));
+	EXPECT_EQ(0, cvm_protect(self->fd, self->base, SZ_2M + 7 * SZ_4K, 0, 0, &out));
 	EXPECT_EQ(512 + 7, out.done);
 	free(before);
 	free(after);
@@ -459,7 +448,7 @@ TEST_F(protect, shared_pages_are_skipped)
 	if (ret == -ENOTTY)
 		SKIP(return, "SET_VISIBILITY not in this module");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, CVM_VTLMEM_RIGHT_READ, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base, len, 0, CVM_VTLMEM_RIGHT_READ, &out));
 	EXPECT_EQ(n - 16, out.done);
 	ASSERT_EQ(0, cvm_query(self->fd, self->base, n, q));
 	ASSERT_EQ(0, cvm_sim_state(self->base, n, s));
@@ -511,12 +500,12 @@ TEST_F(protect, removed_right_zaps_mappings)
 	ASSERT_EQ(0, touch(p, len));
 	EXPECT_EQ(before, faults());
 	/* Adding rights takes nothing away: the mappings stay. */
-	ASSERT_EQ(0, protect(self->fd, self->base, len, one_mask() ? 0 : 1,
-			     one_mask() ? 0xf : CVM_VTLMEM_RIGHT_READ, NULL));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base, len, one_mask() ? 0 : 1,
+				 one_mask() ? 0xf : CVM_VTLMEM_RIGHT_READ, NULL));
 	ASSERT_EQ(0, touch(p, len));
 	EXPECT_EQ(before, faults());
 	/* VTL0 loses its rights: the pages fault again, and VTL2 still reads them. */
-	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, 0, NULL));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base, len, 0, 0, NULL));
 	ASSERT_EQ(0, touch(p, len));
 	EXPECT_LT(before, faults());
 	before = faults();
@@ -526,11 +515,12 @@ TEST_F(protect, removed_right_zaps_mappings)
 	 */
 	if (whole_pages_only() || one_mask()) {
 		/* Only whole pages (TDX); VTL1 is VTL0's mask (none, VBS). */
-		EXPECT_NE(0, protect(self->fd, self->base + SZ_2M + 9 * SZ_4K, SZ_4K, 1, 0, NULL));
+		EXPECT_NE(0, cvm_protect(self->fd, self->base + SZ_2M + 9 * SZ_4K, SZ_4K, 1, 0,
+					 NULL));
 		munmap(p, len);
 		return;
 	}
-	ASSERT_EQ(0, protect(self->fd, self->base + SZ_2M + 9 * SZ_4K, SZ_4K, 1, 0, NULL));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base + SZ_2M + 9 * SZ_4K, SZ_4K, 1, 0, NULL));
 	ASSERT_EQ(0, cvm_try_read(p + SZ_2M + 9 * SZ_4K, &v));
 	EXPECT_EQ(before + 1, faults());
 	ASSERT_EQ(0, touch(p, SZ_2M));
@@ -562,7 +552,7 @@ TEST_F(protect, injected_failure_reported_exactly)
 	snprintf(cmd, sizeof(cmd), "fail gpn=%#llx status=%s",
 		 (unsigned long long)(bad / SZ_4K), fail_status());
 	ASSERT_EQ(0, cvm_sim_inject(cmd));
-	EXPECT_EQ(-EIO, protect(self->fd, self->base, len, 0, CVM_VTLMEM_RIGHT_READ, &out));
+	EXPECT_EQ(-EIO, cvm_protect(self->fd, self->base, len, 0, CVM_VTLMEM_RIGHT_READ, &out));
 	/* Large pages: the instruction that failed covered the whole unit. */
 	EXPECT_EQ(large_pages() ? bad & ~(SZ_2M - 1) : bad, out.fail_gpa);
 	EXPECT_EQ(strtoull(fail_status(), NULL, 0), out.fail_status);
@@ -578,7 +568,7 @@ TEST_F(protect, injected_failure_reported_exactly)
 	EXPECT_EQ(0xf, q_rights(q[(out.fail_gpa - self->base) / SZ_4K], 0));
 	/* Again without the fault: everything. */
 	ASSERT_EQ(0, cvm_sim_inject("clear"));
-	ASSERT_EQ(0, protect(self->fd, self->base, len, 0, CVM_VTLMEM_RIGHT_READ, &out));
+	ASSERT_EQ(0, cvm_protect(self->fd, self->base, len, 0, CVM_VTLMEM_RIGHT_READ, &out));
 	EXPECT_EQ(n, out.done);
 	free(q);
 	free(s);

@@ -770,16 +770,6 @@ TEST_F(reg, readd_after_remove_starts_fresh)
 			  st[i] & CVM_VTLMEM_PAGE_STATE_MASK);
 }
 
-/* VTL0 gets @rights on one page. */
-static int protect_page(int fd, uint64_t gpa, uint32_t rights)
-{
-	struct cvm_vtlmem_protect p = {
-		.size = sizeof(p), .gpa = gpa, .length = SZ_4K, .rights = rights,
-	};
-
-	return cvm_ioctl(fd, CVM_VTLMEM_IOC_PROTECT, &p);
-}
-
 /*
  * A range whose rights records are split into some 230 extents: the shape
  * (a full maple tree root right above its leaves) in which the kernel's
@@ -805,7 +795,8 @@ TEST_F(reg, remove_after_fragmented_rights)
 			ASSERT_EQ(0, cvm_accept(self->fd, gpa + SZ_4K, SZ_2M - SZ_4K,
 						CVM_VTLMEM_ACCEPT_GRANT_VTL0, NULL));
 		for (i = 0; i < k; i++)
-			ASSERT_EQ(0, protect_page(self->fd, gpa + (2 * i + 1) * SZ_4K, 1))
+			ASSERT_EQ(0, cvm_protect(self->fd, gpa + (2 * i + 1) * SZ_4K, SZ_4K, 0, 1,
+						 NULL))
 				TH_LOG("%llu pages in: page %llu", (unsigned long long)k,
 				       (unsigned long long)i);
 		/* Every other page read-only, the rest with every right. */

@@ -105,6 +105,20 @@ int cvm_accept(int fd, uint64_t gpa, uint64_t len, uint32_t flags,
 	return ret;
 }
 
+int cvm_protect(int fd, uint64_t gpa, uint64_t len, uint32_t vtl, uint32_t rights,
+		struct cvm_vtlmem_protect *out)
+{
+	struct cvm_vtlmem_protect p = {
+		.size = sizeof(p), .gpa = gpa, .length = len,
+		.target_vtl = vtl, .rights = rights,
+	};
+	int ret = cvm_ioctl(fd, CVM_VTLMEM_IOC_PROTECT, &p);
+
+	if (out)
+		*out = p;
+	return ret;
+}
+
 int cvm_list(int fd, struct cvm_vtlmem_range_info *info, unsigned int cap)
 {
 	struct cvm_vtlmem_list_ranges l = {

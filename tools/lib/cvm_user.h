@@ -54,6 +54,9 @@ int cvm_query_all(int fd, uint64_t gpa, uint64_t n, uint16_t *states);
 /* ACCEPT; the ioctl's struct (what it accepted, where it failed) into @out. */
 int cvm_accept(int fd, uint64_t gpa, uint64_t len, uint32_t flags,
 	       struct cvm_vtlmem_accept *out);
+/* PROTECT: lower VTL @vtl gets @rights; the ioctl's struct into @out. */
+int cvm_protect(int fd, uint64_t gpa, uint64_t len, uint32_t vtl, uint32_t rights,
+		struct cvm_vtlmem_protect *out);
 /* LIST_RANGES into @info (room for @cap entries): the count, or -errno. */
 int cvm_list(int fd, struct cvm_vtlmem_range_info *info, unsigned int cap);
 /*
